@@ -1,0 +1,119 @@
+"""Customers: touchpoint quality, experience, satisfaction, loyalty and churn.
+
+Pure vectorised functions; ``model.model`` runs the journey in order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, logit
+
+from model.departments import DEPT_INDEX, TOUCHPOINTS
+
+PROSPECT, ACTIVE, CHURNED = 0, 1, 2
+
+
+def serving_quality(
+    touchpoint: str,
+    count: int,
+    members: list[np.ndarray],
+    quality: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Quality delivered at ``count`` contacts of a touchpoint, each served by a
+    random present employee of a department that owns it (departments chosen
+    by their share in ``TOUCHPOINTS``; empty departments are skipped)."""
+    owners = TOUCHPOINTS[touchpoint]
+    pools = [members[DEPT_INDEX[d]] for d in owners]
+    weights = np.array([w if len(pool) else 0.0 for w, pool in zip(owners.values(), pools)])
+    if weights.sum() == 0:  # nobody left who owns it: anyone present serves
+        pool = np.concatenate(members)
+        return quality[pool[rng.integers(0, len(pool), count)]] if len(pool) else np.zeros(count)
+    which = rng.choice(len(pools), size=count, p=weights / weights.sum())
+    out = np.empty(count)
+    for k, pool in enumerate(pools):
+        sel = which == k
+        if sel.any():
+            out[sel] = quality[pool[rng.integers(0, len(pool), int(sel.sum()))]]
+    return out
+
+
+def touchpoint_score(base: float | np.ndarray, staff: np.ndarray, employee_share: float) -> np.ndarray:
+    """Quality of a touchpoint: the base (product, partner) blended with the staff serving it."""
+    return (1.0 - employee_share) * base + employee_share * staff
+
+
+def failures(scores: np.ndarray, p, rng: np.random.Generator) -> np.ndarray:
+    """Whether each touchpoint goes wrong: ``problem_base + problem_slope (1 - score)``."""
+    prob = np.clip(p.problem_base + p.problem_slope * (1.0 - scores), 0.0, 1.0)
+    return rng.random(scores.shape) < prob
+
+
+def experience(
+    scores: np.ndarray, failed: np.ndarray, resolution: np.ndarray, price_fairness: float, p
+) -> np.ndarray:
+    """Overall experience 0..1: importance-weighted touchpoints [seed002].
+
+    Args:
+        scores: (k, 3) product, delivery and right-product scores.
+        failed: (k, 3) which of them went wrong (a failed touchpoint scores 0).
+        resolution: how well a problem was handled (1 when there was none).
+        price_fairness: 1 without surprises, less with hidden fees.
+    """
+    w = np.array([p.weight_product, p.weight_delivery, p.weight_right_product])
+    total = w.sum() + p.weight_resolution + p.weight_price
+    if total == 0:
+        return np.full(len(scores), 0.5)
+    parts = (np.where(failed, 0.0, scores) @ w) + p.weight_resolution * resolution
+    return (parts + p.weight_price * price_fairness) / total
+
+
+def expectation_anchor(p) -> float:
+    """Expectation set by what marketing and sales promise [seed002]."""
+    return p.expectation_base + p.promise_effect * (p.marketing_promise - 0.5)
+
+
+def satisfaction(experience_: np.ndarray, expectation: np.ndarray, p) -> np.ndarray:
+    """Satisfaction with one experience: logistic in (experience - expectation);
+    exactly meeting expectations gives the merely acceptable level [seed001]."""
+    return expit(logit(p.acceptable_satisfaction) + (experience_ - expectation) / p.disconfirmation_scale)
+
+
+def recommendation_score(sat: np.ndarray) -> np.ndarray:
+    """0-10 likelihood to recommend [reichheld2003]."""
+    return np.clip(np.rint(10.0 * sat), 0, 10).astype(np.int8)
+
+
+def nps(scores: np.ndarray) -> float:
+    """Net Promoter Score: % promoters (9-10) - % detractors (0-6)."""
+    if len(scores) == 0:
+        return 0.0
+    return 100.0 * (np.mean(scores >= 9) - np.mean(scores <= 6))
+
+
+def churn_probability(sat: np.ndarray, p) -> np.ndarray:
+    """Weekly churn: hazard ``base_churn exp(sensitivity (acceptable - S))``."""
+    hazard = p.base_churn * np.exp(p.churn_sensitivity * (p.acceptable_satisfaction - sat))
+    return -np.expm1(-hazard)
+
+
+def wait_spoil(held_minutes: np.ndarray, tolerance: float) -> np.ndarray:
+    """Share of a contact's value spoiled by waiting: half at the tolerance."""
+    return held_minutes / (held_minutes + tolerance)
+
+
+def first_contact_resolution(staff: np.ndarray, p) -> np.ndarray:
+    """Probability an answered problem is solved at the first contact: better
+    staff solve more; rushing for calls per minute and escalations that an
+    unempowered agent must hand on lower it [seed004]."""
+    ability = 0.5 + 0.5 * staff
+    rush = 1.0 - p.rush_penalty * (1.0 - p.metric_focus)
+    authority = 1.0 - p.escalation_share * (1.0 - p.empowerment)
+    return ability * rush * authority
+
+
+def handle_minutes(problem_share: float, p) -> float:
+    """Mean handling time: thorough agents take longer; unempowered agents
+    spend extra time escalating problems."""
+    base = p.handle_minutes_fast + p.metric_focus * (p.handle_minutes_thorough - p.handle_minutes_fast)
+    return base + problem_share * p.escalation_share * (1.0 - p.empowerment) * p.escalation_minutes

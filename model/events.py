@@ -1,0 +1,102 @@
+"""Events a facilitator fires or a scenario schedules: they act on a running model.
+
+Each event is a function ``(model, **options)``; ``EVENTS`` maps its name to
+it. ``check_event`` validates a name and options before anything runs.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+
+import numpy as np
+
+from model.departments import DEPARTMENTS, DEPT_INDEX
+from model.org import STAFF
+from model.params import ParameterError
+
+
+def new_ceo(model, commitment: float = 0.9) -> None:
+    """A new CEO arrives whose real commitment to customers is ``commitment`` (0..1)."""
+    _unit("commitment", commitment)
+    model.replace_employee(0)
+    model.staff.centricity[0] = commitment
+    model.set_params(leadership_commitment=commitment)
+
+
+def culture_programme(model, departments: list[str] | None = None, boost: float | None = None) -> None:
+    """Train ``departments`` (default: all) in customer focus: each trained
+    employee closes a share ``boost`` (default ``programme_boost``) of the gap to 1."""
+    boost = model.p.programme_boost if boost is None else boost
+    _unit("boost", boost)
+    mask = _in_departments(model, departments) & model.staff.present
+    c = model.staff.centricity
+    c[mask] += boost * (1.0 - c[mask])
+
+
+def layoffs(model, share: float = 0.1, departments: list[str] | None = None) -> None:
+    """Lay off ``share`` of the staff-level employees in ``departments`` (default:
+    all but executive); their positions stay empty and survivors' wellbeing drops."""
+    _unit("share", share)
+    if departments is None:
+        departments = [d for d in DEPARTMENTS if d != "executive"]
+    pool = np.flatnonzero(
+        _in_departments(model, departments) & model.staff.present & (model.org.level == STAFF)
+    )
+    gone = model.rng.choice(pool, size=int(round(share * len(pool))), replace=False)
+    model.vacate(gone)
+    w = model.staff.wellbeing
+    w[model.staff.present] = np.clip(w[model.staff.present] - model.p.layoff_shock, 0.0, 1.0)
+
+
+def service_breakdown(model, weeks: int = 4, capacity: float = 0.5) -> None:
+    """The support systems fail: for ``weeks`` weeks only ``capacity`` of the agents can work."""
+    _unit("capacity", capacity)
+    if weeks < 1:
+        raise ParameterError("event service_breakdown: weeks must be at least 1")
+    model.breakdown = (model.steps + int(weeks), capacity)
+
+
+def outsource_logistics(model, reliability: float = 0.75) -> None:
+    """Hand logistics to an outside partner: the logistics department's
+    positions are cut and on-time delivery becomes ``reliability``."""
+    _unit("reliability", reliability)
+    model.vacate(np.flatnonzero(_in_departments(model, ["logistics"]) & model.staff.present))
+    model.set_params(partner_reliability=reliability)
+
+
+EVENTS: dict[str, Callable[..., None]] = {
+    f.__name__: f for f in (new_ceo, culture_programme, layoffs, service_breakdown, outsource_logistics)
+}
+
+
+def describe(name: str) -> str:
+    """First line of an event's docstring, for help texts."""
+    return (EVENTS[name].__doc__ or "").strip().splitlines()[0]
+
+
+def check_event(name: str, options: dict) -> None:
+    """Raise ``ParameterError`` if the event or its options are not valid."""
+    if name not in EVENTS:
+        raise ParameterError(f"unknown event '{name}' (known: {', '.join(EVENTS)})")
+    sig = inspect.signature(EVENTS[name])
+    allowed = [k for k in sig.parameters if k != "model"]
+    for key, value in options.items():
+        if key not in allowed:
+            raise ParameterError(f"event {name}: unknown option '{key}' (allowed: {', '.join(allowed)})")
+        if key == "departments":
+            if not isinstance(value, list) or any(d not in DEPT_INDEX for d in value):
+                raise ParameterError(f"event {name}: departments must be a list of {', '.join(DEPARTMENTS)}")
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            raise ParameterError(f"event {name}: option '{key}' must be a number")
+
+
+def _unit(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ParameterError(f"event option '{name}' = {value} must be within [0, 1]")
+
+
+def _in_departments(model, departments: list[str] | None) -> np.ndarray:
+    if departments is None:
+        return np.ones(model.org.size, dtype=bool)
+    return np.isin(model.org.dept, [DEPT_INDEX[d] for d in departments])

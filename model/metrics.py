@@ -1,0 +1,90 @@
+"""What is measured each step: names, meanings, and pure functions model -> numbers.
+
+``METRICS`` names every column of the per-step table with a one-line meaning
+(used by the DataCollector, the dashboard's help texts and the docs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.customers import ACTIVE, CHURNED, PROSPECT, nps
+from model.departments import DEPARTMENTS, LEVELS
+
+METRICS: dict[str, str] = {
+    "culture_mean": "Mean customer-centricity of present employees (0..1).",
+    **{f"culture_{d}": f"Mean customer-centricity in the {d} department (0..1)." for d in DEPARTMENTS},
+    **{f"culture_level_{lv}": f"Mean customer-centricity of {lv} level employees (0..1)." for lv in LEVELS},
+    "wellbeing_mean": "Mean employee wellbeing (0..1).",
+    "skill_mean": "Mean employee skill (0..1).",
+    "service_quality": "Mean quality of service delivered by employees (0..1).",
+    "employee_turnover": "Employees who quit this week / headcount.",
+    "headcount": "Employees in post.",
+    "agents": "Support agents on duty.",
+    "contacts": "Contacts reaching support this week.",
+    "avg_wait_minutes": "Mean time callers held this week, minutes.",
+    "abandonment_rate": "Share of callers who hung up before being answered.",
+    "first_contact_resolution": "Share of problem contacts solved at the first contact.",
+    "agent_occupancy": "Share of agent time spent handling contacts.",
+    "satisfaction_mean": "Mean satisfaction of active customers (0..1).",
+    "nps": "Net Promoter Score of active customers: % promoters - % detractors.",
+    "promoters": "Share of active customers scoring 9-10.",
+    "detractors": "Share of active customers scoring 0-6.",
+    "active_customers": "Customers currently buying.",
+    "prospects": "People in the market who have never been customers.",
+    "churned": "Former customers (cumulative).",
+    "churn_rate": "Customers lost this week / active customers at the start of the week.",
+    "acquisitions_marketing": "New customers this week won by marketing.",
+    "acquisitions_referral": "New customers this week won through their contacts.",
+    "lost_presale": "Would-be customers lost this week because nobody answered them.",
+    "wom_positive": "Recommendations heard this week.",
+    "wom_negative": "Warnings heard this week.",
+    "revenue": "Revenue this week.",
+    "cost": "Costs this week (goods, wages, training, care, hiring, support agents).",
+    "profit": "Revenue minus cost this week.",
+    "cumulative_profit": "Profit since the start.",
+}
+
+
+def mean_or_zero(values: np.ndarray) -> float:
+    return float(values.mean()) if len(values) else 0.0
+
+
+def group_means(values: np.ndarray, groups: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray:
+    """Mean of ``values`` per group among ``mask`` (0 for empty groups)."""
+    sums = np.bincount(groups[mask], weights=values[mask], minlength=k)
+    counts = np.bincount(groups[mask], minlength=k)
+    return np.divide(sums, counts, out=np.zeros(k), where=counts > 0)
+
+
+def organisation_metrics(model) -> dict[str, float]:
+    """Culture, wellbeing and headcount from the workforce arrays."""
+    st, org = model.staff, model.org
+    present = st.present
+    out = {"culture_mean": mean_or_zero(st.centricity[present])}
+    by_dept = group_means(st.centricity, org.dept, present, len(DEPARTMENTS))
+    out.update({f"culture_{d}": float(v) for d, v in zip(DEPARTMENTS, by_dept)})
+    by_level = group_means(st.centricity, org.level, present, len(LEVELS))
+    out.update({f"culture_level_{lv}": float(v) for lv, v in zip(LEVELS, by_level)})
+    out["wellbeing_mean"] = mean_or_zero(st.wellbeing[present])
+    out["skill_mean"] = mean_or_zero(st.skill[present])
+    out["service_quality"] = mean_or_zero(model.quality[present])
+    out["headcount"] = int(present.sum())
+    return out
+
+
+def market_metrics(model) -> dict[str, float]:
+    """Customer stocks and satisfaction from the market arrays."""
+    mk = model.market
+    counts = np.bincount(mk.status, minlength=3)
+    active = mk.status == ACTIVE
+    scores = mk.score[active]
+    return {
+        "satisfaction_mean": mean_or_zero(mk.satisfaction[active]),
+        "nps": nps(scores),
+        "promoters": float(np.mean(scores >= 9)) if len(scores) else 0.0,
+        "detractors": float(np.mean(scores <= 6)) if len(scores) else 0.0,
+        "active_customers": int(counts[ACTIVE]),
+        "prospects": int(counts[PROSPECT]),
+        "churned": int(counts[CHURNED]),
+    }

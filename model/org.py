@@ -1,0 +1,379 @@
+"""The organisation: reporting hierarchy plus informal ties, generated or imported.
+
+An ``Org`` keeps its structure as numpy arrays in breadth-first order, so that
+the children of a manager are contiguous and a manager always comes before
+their reports; the networkx graph is built from those arrays on demand.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from model.departments import DEPARTMENTS, DEPT_INDEX, LEVELS
+
+EXECUTIVE, MANAGER, STAFF = range(3)
+
+
+class OrgChartError(ValueError):
+    """An org chart file that cannot describe an organisation."""
+
+
+@dataclass(eq=False)
+class Org:
+    """Hierarchy and informal ties of an organisation, in breadth-first order.
+
+    Attributes:
+        ids: the employees' ids (from the chart, or 0..n-1 when generated).
+        parent: index of each employee's manager; -1 for the root (CEO).
+        dept: department index into ``DEPARTMENTS``.
+        level: 0 executive, 1 manager, 2 staff.
+        depth: distance from the CEO.
+        ties: symmetric 0/1 sparse matrix of informal ties (peers, cross-department).
+    """
+
+    ids: np.ndarray
+    parent: np.ndarray
+    dept: np.ndarray
+    level: np.ndarray
+    depth: np.ndarray
+    ties: sp.csr_matrix
+
+    @property
+    def size(self) -> int:
+        return len(self.parent)
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The org graph: ``reports`` edges manager -> report, ``tie`` edges both ways."""
+        g = nx.DiGraph()
+        g.add_nodes_from(
+            (i, {"id": str(self.ids[i]), "department": DEPARTMENTS[d], "level": LEVELS[lv]})
+            for i, (d, lv) in enumerate(zip(self.dept.tolist(), self.level.tolist()))
+        )
+        coo = self.ties.tocoo()
+        g.add_edges_from(zip(coo.row.tolist(), coo.col.tolist()), kind="tie")
+        child = np.flatnonzero(self.parent >= 0)
+        g.add_edges_from(zip(self.parent[child].tolist(), child.tolist()), kind="reports")
+        return g
+
+    def layout(self) -> dict[int, tuple[float, float]]:
+        """Hierarchical positions: leaves spread in depth-first order, managers
+        centred over their reports, depth downward. Computed without any force
+        layout, in O(n)."""
+        n = self.size
+        children = _children_lists(self.parent)
+        order, stack = [], [0]
+        while stack:  # iterative depth-first order
+            v = stack.pop()
+            order.append(v)
+            stack.extend(reversed(children[v]))
+        x = np.zeros(n)
+        leaves = np.array([v for v in order if not children[v]], dtype=np.int64)
+        x[leaves] = np.arange(len(leaves))
+        for d in range(int(self.depth.max()), 0, -1):  # centre parents, bottom-up
+            nodes = np.flatnonzero(self.depth == d)
+            sums = np.bincount(self.parent[nodes], weights=x[nodes], minlength=n)
+            counts = np.bincount(self.parent[nodes], minlength=n)
+            has = counts > 0
+            x[has] = sums[has] / counts[has]
+        x = x / max(1.0, float(len(leaves) - 1))
+        return {i: (float(x[i]), -float(self.depth[i])) for i in range(n)}
+
+
+def _children_lists(parent: np.ndarray) -> list[list[int]]:
+    children: list[list[int]] = [[] for _ in range(len(parent))]
+    for child, p in enumerate(parent.tolist()):
+        if p >= 0:
+            children[p].append(child)
+    return children
+
+
+# ---------------------------------------------------------------- generation
+def department_sizes(n: int, shares: dict[str, float]) -> np.ndarray:
+    """Headcount per department (largest remainder), the CEO counted in executive."""
+    w = np.array([shares.get(d, 0.0) for d in DEPARTMENTS], dtype=float)
+    w = w / w.sum()
+    raw = w * n
+    sizes = np.floor(raw).astype(np.int64)
+    remainder = n - sizes.sum()
+    sizes[np.argsort(-(raw - sizes), kind="stable")[:remainder]] += 1
+    ex = DEPT_INDEX["executive"]
+    if sizes[ex] == 0:  # there is always a CEO
+        sizes[ex] = 1
+        sizes[np.argmax(sizes)] -= 1
+    return sizes
+
+
+def generate_org(
+    n: int,
+    shares: dict[str, float],
+    span: int,
+    peer_ties: float,
+    cross_ties: float,
+    rng: np.random.Generator,
+) -> Org:
+    """Generate an organisation of ``n`` employees.
+
+    The CEO leads the executive department; every other department has a head
+    reporting to the CEO, under whom the department is a complete tree with
+    ``span`` reports per manager. Informal ties follow ``informal_ties``.
+    """
+    sizes = department_sizes(n, shares)
+    parent = np.full(n, -1, dtype=np.int64)
+    dept = np.zeros(n, dtype=np.int64)
+    start = 1  # node 0 is the CEO
+    ex = DEPT_INDEX["executive"]
+    dept[0] = ex
+    for d, size in enumerate(sizes.tolist()):
+        members = size - 1 if d == ex else size
+        if members <= 0:
+            continue
+        idx = np.arange(start, start + members)
+        dept[idx] = d
+        if d == ex:
+            parent[idx] = 0
+        else:
+            local = np.arange(members)
+            parent[idx] = np.where(local == 0, 0, start + (local - 1) // span)
+        start += members
+    return from_parents(np.arange(n), parent, dept, None, peer_ties, cross_ties, rng)
+
+
+def from_parents(
+    ids: np.ndarray,
+    parent: np.ndarray,
+    dept: np.ndarray,
+    level: np.ndarray | None,
+    peer_ties: float,
+    cross_ties: float,
+    rng: np.random.Generator,
+) -> Org:
+    """Build an ``Org`` from a valid parent array: reorder breadth-first, infer
+    levels where not given (CEO and direct reports executive, anyone with
+    reports a manager, the rest staff), and draw informal ties."""
+    n = len(parent)
+    order = _bfs_order(parent)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    parent = np.where(parent[order] >= 0, rank[np.maximum(parent[order], 0)], -1)
+    dept = dept[order]
+    ids = ids[order]
+    depth = np.zeros(n, dtype=np.int64)
+    for i in range(1, n):  # parents precede children in BFS order
+        depth[i] = depth[parent[i]] + 1
+    if level is None:
+        has_reports = np.bincount(parent[parent >= 0], minlength=n) > 0
+        level = np.where(depth <= 1, EXECUTIVE, np.where(has_reports, MANAGER, STAFF))
+        # a department head is an executive; members of the executive team too
+        level[(depth == 1) & ~has_reports & (dept != DEPT_INDEX["executive"])] = STAFF
+    else:
+        level = level[order]
+    ties = informal_ties(parent, dept, peer_ties, cross_ties, rng)
+    return Org(ids, parent, dept.astype(np.int64), level.astype(np.int64), depth, ties)
+
+
+def _bfs_order(parent: np.ndarray) -> np.ndarray:
+    """Breadth-first order from the single root, siblings in their given order.
+
+    Returns only the employees reachable from the root: fewer than all of them
+    means the reporting lines contain a cycle.
+    """
+    n = len(parent)
+    kids = np.argsort(parent, kind="stable")  # the root (-1) first, then by parent
+    counts = np.bincount(parent[parent >= 0], minlength=n)
+    first = np.concatenate(([1], 1 + np.cumsum(counts)[:-1]))
+    frontier = kids[:1]
+    levels = [frontier]
+    while len(frontier):
+        c = counts[frontier]
+        if c.sum() == 0:
+            break
+        starts = np.repeat(first[frontier], c)
+        offsets = np.arange(c.sum()) - np.repeat(np.cumsum(c) - c, c)
+        frontier = kids[starts + offsets]
+        levels.append(frontier)
+    return np.concatenate(levels)
+
+
+def informal_ties(
+    parent: np.ndarray,
+    dept: np.ndarray,
+    peer_ties: float,
+    cross_ties: float,
+    rng: np.random.Generator,
+) -> sp.csr_matrix:
+    """Random informal ties: about ``peer_ties`` per person among teammates
+    (same manager) and ``cross_ties`` per person to other departments."""
+    n = len(parent)
+    has_parent = parent >= 0
+    team_size = np.bincount(parent[has_parent], minlength=n)
+    # children of each manager are contiguous in breadth-first order
+    first_child = np.full(n, n, dtype=np.int64)
+    np.minimum.at(first_child, parent[has_parent], np.flatnonzero(has_parent))
+    src = np.repeat(np.arange(n), rng.poisson(peer_ties / 2, n))
+    src = src[(parent[src] >= 0)]
+    p = parent[src]
+    dst = first_child[p] + (rng.random(len(src)) * team_size[p]).astype(np.int64)
+    rows, cols = [src], [dst]
+    if cross_ties > 0 and n > 1:
+        src = np.repeat(np.arange(n), rng.poisson(cross_ties / 2, n))
+        dst = rng.integers(0, n, len(src))
+        keep = dept[src] != dept[dst]
+        rows.append(src[keep])
+        cols.append(dst[keep])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    keep = r != c
+    r, c = r[keep], c[keep]
+    m = sp.coo_matrix((np.ones(2 * len(r)), (np.r_[r, c], np.r_[c, r])), shape=(n, n)).tocsr()
+    m.data[:] = 1.0  # duplicates collapse to one tie
+    return m
+
+
+# ----------------------------------------------------------------- import
+_ALIASES = {
+    "ceo": "executive",
+    "exec": "executive",
+    "executives": "executive",
+    "product/r&d": "product",
+    "r&d": "product",
+    "research and development": "product",
+    "ops": "operations",
+    "customer service": "service",
+    "customer_service": "service",
+    "support": "service",
+    "human resources": "hr",
+}
+_ROLE_ALIASES = {"exec": "executive", "executive": "executive", "manager": "manager", "staff": "staff"}
+
+
+def _department(name: str, where: str) -> int:
+    key = _ALIASES.get(name.strip().lower(), name.strip().lower())
+    if key not in DEPT_INDEX:
+        raise OrgChartError(f"{where}: unknown department '{name}' (known: {', '.join(DEPARTMENTS)})")
+    return DEPT_INDEX[key]
+
+
+def load_org_chart(path: str | Path, peer_ties: float, cross_ties: float, rng: np.random.Generator) -> Org:
+    """Load an org chart from CSV (``id,manager_id,department[,role]``) or GraphML.
+
+    Raises:
+        OrgChartError: with a one-line reason for any malformed chart.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise OrgChartError(f"org chart '{path}' does not exist")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        rows = _read_csv(path)
+    elif suffix == ".graphml":
+        rows = _read_graphml(path)
+    else:
+        raise OrgChartError(f"org chart '{path}': use a .csv or .graphml file")
+    ids, parent, dept, level = _validate_rows(rows, path.name)
+    return from_parents(ids, parent, dept, level, peer_ties, cross_ties, rng)
+
+
+def _read_csv(path: Path) -> list[tuple[str, str, str, str, str]]:
+    text = path.read_text(encoding="utf-8-sig")
+    if not text.strip():
+        raise OrgChartError(f"{path.name}: the file is empty")
+    reader = csv.DictReader(io.StringIO(text))
+    cols = [c.strip().lower() for c in (reader.fieldnames or [])]
+    need = ["id", "manager_id", "department"]
+    if any(c not in cols for c in need) or any(c not in need + ["role"] for c in cols):
+        raise OrgChartError(
+            f"{path.name}: columns must be id,manager_id,department[,role], got {','.join(cols)}"
+        )
+    reader.fieldnames = cols
+    rows = []
+    for line, row in enumerate(reader, start=2):
+        rows.append(
+            (
+                (row["id"] or "").strip(),
+                (row["manager_id"] or "").strip(),
+                (row["department"] or "").strip(),
+                (row.get("role") or "").strip(),
+                f"{path.name} line {line}",
+            )
+        )
+    if not rows:
+        raise OrgChartError(f"{path.name}: the chart has a header but no employees")
+    return rows
+
+
+def _read_graphml(path: Path) -> list[tuple[str, str, str, str, str]]:
+    try:
+        g = nx.read_graphml(path)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is the user's file
+        raise OrgChartError(f"{path.name}: not a readable GraphML file ({exc})") from None
+    if g.number_of_nodes() == 0:
+        raise OrgChartError(f"{path.name}: the chart has no employees")
+    g = nx.DiGraph(g) if g.is_directed() else None
+    if g is None:
+        raise OrgChartError(f"{path.name}: edges must be directed manager -> report")
+    rows = []
+    for v in g.nodes:
+        managers = list(g.predecessors(v))
+        if len(managers) > 1:
+            raise OrgChartError(f"{path.name}: employee '{v}' has several managers")
+        data = g.nodes[v]
+        if "department" not in data:
+            raise OrgChartError(f"{path.name}: employee '{v}' has no 'department' attribute")
+        rows.append(
+            (
+                str(v),
+                str(managers[0]) if managers else "",
+                str(data["department"]),
+                str(data.get("role", "")),
+                f"{path.name} node '{v}'",
+            )
+        )
+    return rows
+
+
+def _validate_rows(rows, name: str):
+    ids = [r[0] for r in rows]
+    index: dict[str, int] = {}
+    for i, (eid, _, _, _, where) in enumerate(rows):
+        if not eid:
+            raise OrgChartError(f"{where}: empty id")
+        if eid in index:
+            raise OrgChartError(f"{where}: duplicate id '{eid}'")
+        index[eid] = i
+    n = len(rows)
+    parent = np.full(n, -1, dtype=np.int64)
+    dept = np.zeros(n, dtype=np.int64)
+    roles = []
+    for i, (eid, mid, dname, role, where) in enumerate(rows):
+        if mid:
+            if mid not in index:
+                raise OrgChartError(f"{where}: manager '{mid}' of '{eid}' is not in the chart")
+            if mid == eid:
+                raise OrgChartError(f"{where}: '{eid}' is their own manager")
+            parent[i] = index[mid]
+        dept[i] = _department(dname, where)
+        if role and role.lower() not in _ROLE_ALIASES:
+            raise OrgChartError(f"{where}: unknown role '{role}' (use executive, manager or staff)")
+        roles.append(role.lower())
+    roots = np.flatnonzero(parent < 0)
+    if len(roots) == 0:
+        raise OrgChartError(f"{name}: no root (everyone has a manager, so the chart has a cycle)")
+    if len(roots) > 1:
+        shown = ", ".join(f"'{ids[r]}'" for r in roots[:5])
+        raise OrgChartError(f"{name}: several roots ({shown}); exactly one person may have no manager")
+    if len(_bfs_order(parent)) < n:
+        raise OrgChartError(f"{name}: the reporting lines contain a cycle")
+    level = None
+    if any(roles):
+        if not all(roles):
+            raise OrgChartError(f"{name}: give a role for everyone or for no one")
+        level = np.array([LEVELS.index(_ROLE_ALIASES[r]) for r in roles], dtype=np.int64)
+    return np.array(ids, dtype=object), parent, dept, level
