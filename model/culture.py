@@ -132,11 +132,12 @@ def quit_probability(w: np.ndarray, p) -> np.ndarray:
     return -np.expm1(-hazard)
 
 
-def service_quality(c: np.ndarray, s: np.ndarray, w: np.ndarray, p) -> np.ndarray:
+def service_quality(c: np.ndarray, s: np.ndarray, w: np.ndarray, frontline: np.ndarray, p) -> np.ndarray:
     """Quality of the service each employee delivers, 0..1: a weighted mean of
-    customer focus, skill and wellbeing."""
+    customer focus, skill and wellbeing, and for front-line staff also of
+    empowerment (the authority to fix a problem on the spot)."""
     wc, ws, ww = p.quality_weight_centricity, p.quality_weight_skill, p.quality_weight_wellbeing
-    total = wc + ws + ww
-    if total == 0:
-        return np.full(len(c), 0.5)
-    return (wc * c + ws * s + ww * w) / total
+    we = p.quality_weight_empowerment * frontline
+    total = wc + ws + ww + we
+    weighted = wc * c + ws * s + ww * w + we * p.empowerment
+    return np.divide(weighted, total, out=np.full(len(c), 0.5), where=total > 0)

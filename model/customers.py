@@ -50,21 +50,24 @@ def failures(scores: np.ndarray, p, rng: np.random.Generator) -> np.ndarray:
 
 
 def experience(
-    scores: np.ndarray, failed: np.ndarray, resolution: np.ndarray, price_fairness: float, p
+    scores: np.ndarray, failed: np.ndarray, resolution: np.ndarray, price_fairness: np.ndarray, p
 ) -> np.ndarray:
     """Overall experience 0..1: importance-weighted touchpoints [seed002].
 
+    A touchpoint that went wrong keeps only the share ``resolution`` of its
+    value: service recovery wins back what a well-handled problem can.
+
     Args:
         scores: (k, 3) product, delivery and right-product scores.
-        failed: (k, 3) which of them went wrong (a failed touchpoint scores 0).
+        failed: (k, 3) which of them went wrong.
         resolution: how well a problem was handled (1 when there was none).
-        price_fairness: 1 without surprises, less with hidden fees.
+        price_fairness: 1 without surprises, 0 for a purchase hit by a hidden fee.
     """
     w = np.array([p.weight_product, p.weight_delivery, p.weight_right_product])
     total = w.sum() + p.weight_resolution + p.weight_price
     if total == 0:
         return np.full(len(scores), 0.5)
-    parts = (np.where(failed, 0.0, scores) @ w) + p.weight_resolution * resolution
+    parts = (np.where(failed, scores * resolution[:, None], scores) @ w) + p.weight_resolution * resolution
     return (parts + p.weight_price * price_fairness) / total
 
 

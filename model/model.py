@@ -142,7 +142,7 @@ class CultureModel(mesa.Model):
         self.employee_at = np.empty(n, dtype=object)
         self.employee_at[:] = [Employee(self, i) for i in range(n)]
         self._refresh_members()
-        self.quality = culture.service_quality(c, self.staff.skill, self.staff.wellbeing, p)
+        self.quality = culture.service_quality(c, self.staff.skill, self.staff.wellbeing, self.frontline, p)
 
     def _build_market(self) -> None:
         p, n, rng = self.p, self.p.market_size, self.rng
@@ -153,7 +153,7 @@ class CultureModel(mesa.Model):
         self.market = Market(
             status=status,
             satisfaction=np.full(n, p.acceptable_satisfaction),
-            expectation_offset=np.zeros(n),
+            expectation_offset=p.expectation_spread * rng.standard_normal(n),
             score=cx.recommendation_score(np.full(n, p.acceptable_satisfaction)),
             tenure=np.zeros(n, dtype=np.int64),
             spend=np.zeros(n),
@@ -254,7 +254,7 @@ class CultureModel(mesa.Model):
         headcount = int(st.present.sum())
         self.flows["employee_turnover"] = quits.sum() / headcount if headcount else 0.0
         self.flows["hires"] = int(quits.sum())
-        self.quality = culture.service_quality(st.centricity, st.skill, st.wellbeing, p)
+        self.quality = culture.service_quality(st.centricity, st.skill, st.wellbeing, self.frontline, p)
 
     def _overload(self) -> np.ndarray:
         """Workload above comfortable: support agents' occupancy for the service
@@ -299,14 +299,14 @@ class CultureModel(mesa.Model):
             ]
         )
         failed = cx.failures(scores, p, rng)
-        problem = failed.any(axis=1)
+        trapped = rng.random(k) < p.bad_practice  # hidden fees and traps [seed004]
+        problem = failed.any(axis=1) | trapped
         complains = problem & (rng.random(k) < p.complaint_rate)
 
         # the support queue
         n_ask, n_complain = int(asks.sum()), int(complains.sum())
-        grievances = int(rng.poisson(p.bad_practice * p.bad_practice_grievance * k)) if k else 0
         questions = int(rng.binomial(len(active), p.question_rate * (1.0 - p.self_service)))
-        contacts = n_ask + n_complain + grievances + questions + self._repeat_contacts
+        contacts = n_ask + n_complain + questions + self._repeat_contacts
         problem_share = (n_complain + self._repeat_contacts) / contacts if contacts else 0.0
         handle = cx.handle_minutes(problem_share, p)
         lam, mu, theta = contacts / p.contact_hours, 60.0 / handle, 60.0 / p.patience_minutes
@@ -352,8 +352,7 @@ class CultureModel(mesa.Model):
         )
 
         # experience -> satisfaction -> score
-        fairness = 1.0 - p.bad_practice * p.bad_practice_sting
-        lived = cx.experience(scores, failed, resolution, fairness, p)
+        lived = cx.experience(scores, failed, resolution, 1.0 - trapped, p) - p.bad_practice_sting * trapped
         expected = self.expectations()[buyers]
         m = p.satisfaction_memory
         mk.satisfaction[buyers] = (1 - m) * mk.satisfaction[buyers] + m * cx.satisfaction(lived, expected, p)
@@ -362,7 +361,7 @@ class CultureModel(mesa.Model):
         # money from purchases
         promoter = mk.score[buyers] >= 9
         premium = promoter & mk.premium_payer[buyers]
-        paid = p.price * (1.0 + p.premium * premium + p.bad_practice * p.hidden_fee)
+        paid = p.price * (1.0 + p.premium * premium + p.hidden_fee * trapped)
         mk.spend[buyers] += paid
         revenue = float(paid.sum())
 
@@ -373,9 +372,8 @@ class CultureModel(mesa.Model):
         mk.status[adopters] = cx.ACTIVE
         mk.satisfaction[adopters] = p.acceptable_satisfaction
         mk.score[adopters] = cx.recommendation_score(mk.satisfaction[adopters])
-        mk.expectation_offset[adopters] = np.clip(
-            p.wom_expectation * (mk.recommendations[adopters] - mk.warnings[adopters]), -0.5, 0.5
-        )
+        heard = p.wom_expectation * (mk.recommendations[adopters] - mk.warnings[adopters])
+        mk.expectation_offset[adopters] = np.clip(mk.expectation_offset[adopters] + heard, -0.5, 0.5)
         mk.tenure[adopters] = 0
         np.add.at(mk.active_contacts, neighbours(self.network, adopters), 1)
         np.add.at(mk.active_contacts, neighbours(self.network, leaving), -1)

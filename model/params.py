@@ -217,8 +217,8 @@ SPECS: dict[str, Spec] = {
         0.0,
         0,
         1,
-        "0..1",
-        "Deliberate traps: hidden fees, confusing billing, hard-to-cancel contracts.",
+        "share of purchases",
+        "Deliberate traps (hidden fees, confusing billing, hard-to-cancel contracts): share of purchases that fall into one.",
         "Deliberate bad customer experience [seed004].",
         "levers",
         lever=True,
@@ -477,6 +477,15 @@ SPECS: dict[str, Spec] = {
         "Happy employees serve better [heskett1994].",
         "service_quality",
     ),
+    "quality_weight_empowerment": _s(
+        0.2,
+        0,
+        1,
+        "relative weight",
+        "Weight of empowerment in the service a front-line employee delivers (able to fix things on the spot).",
+        "Touchpoint quality depends on empowerment [seed002] [seed004].",
+        "service_quality",
+    ),
     "employee_share": _s(
         0.4,
         0,
@@ -506,21 +515,19 @@ SPECS: dict[str, Spec] = {
         "About every ten weeks [calibration].",
         "customers",
     ),
-    "problem_base": _s(
-        0.05,
+    "problem_base": _s(0.01,
         0,
         1,
         "probability",
-        "Chance that a purchase goes wrong even with perfect quality.",
+        "Chance that a touchpoint (product, delivery, right product) goes wrong even at perfect quality.",
         "[calibration].",
         "customers",
     ),
-    "problem_slope": _s(
-        0.5,
+    "problem_slope": _s(0.12,
         0,
         1,
         "per unit quality gap",
-        "Extra chance of a problem per unit of quality below perfect.",
+        "Extra chance that a touchpoint goes wrong per unit of its quality below perfect.",
         "Problems arise more often as quality falls [calibration].",
         "customers",
     ),
@@ -533,8 +540,7 @@ SPECS: dict[str, Spec] = {
         "About half complain to front-line staff [tarp1986].",
         "customers",
     ),
-    "question_rate": _s(
-        0.05,
+    "question_rate": _s(0.25,
         0,
         1,
         "contacts per customer-week",
@@ -596,8 +602,7 @@ SPECS: dict[str, Spec] = {
         "Price matters little [seed002].",
         "customers",
     ),
-    "expectation_base": _s(
-        0.6,
+    "expectation_base": _s(0.73,
         0,
         1,
         "0..1",
@@ -605,8 +610,16 @@ SPECS: dict[str, Spec] = {
         "[seed001] [calibration].",
         "customers",
     ),
-    "promise_effect": _s(
+    "expectation_spread": _s(
+        0.05,
+        0,
         0.5,
+        "experience units (sd)",
+        "How much people differ in what they expect.",
+        "Individual differences in expectations [seed001] [calibration].",
+        "customers",
+    ),
+    "promise_effect": _s(0.25,
         0,
         2,
         "per unit promise",
@@ -642,7 +655,7 @@ SPECS: dict[str, Spec] = {
         "customers",
     ),
     "satisfaction_memory": _s(
-        0.4,
+        0.3,
         0,
         1,
         "0..1",
@@ -660,7 +673,7 @@ SPECS: dict[str, Spec] = {
         "customers",
     ),
     "base_churn": _s(
-        0.004,
+        0.003,
         0,
         0.5,
         "per week",
@@ -669,7 +682,7 @@ SPECS: dict[str, Spec] = {
         "customers",
     ),
     "churn_sensitivity": _s(
-        12,
+        10,
         0,
         50,
         "per unit satisfaction",
@@ -682,26 +695,17 @@ SPECS: dict[str, Spec] = {
         0,
         1,
         "share of price",
-        "Extra charged per purchase at full bad practice.",
+        "Extra charged on a purchase that falls into a trap.",
         "Hidden fees [seed004].",
         "customers",
     ),
     "bad_practice_sting": _s(
-        0.5,
+        0.15,
         0,
         1,
-        "0..1",
-        "How much discovering a trap spoils the price part of an experience.",
+        "experience units",
+        "Experience lost, beyond the price itself, when a customer discovers a trap.",
         "Unpleasant surprises [seed004].",
-        "customers",
-    ),
-    "bad_practice_grievance": _s(
-        0.5,
-        0,
-        2,
-        "per unit bad practice",
-        "Extra contacts per purchase caused by traps at full bad practice.",
-        "Abnormal rate of legitimate grievances [seed004].",
         "customers",
     ),
     # ---- support queue ------------------------------------------------------
@@ -753,8 +757,7 @@ SPECS: dict[str, Spec] = {
         "Calls per minute regardless of outcome [seed004].",
         "queue",
     ),
-    "contact_hours": _s(
-        50, 1, 168, "hours per week", "Opening hours of the support channels.", "[calibration].", "queue"
+    "contact_hours": _s(40, 1, 168, "hours per week", "Opening hours of the support channels.", "[calibration].", "queue"
     ),
     "staffing_safety": _s(
         0.5,
@@ -890,9 +893,8 @@ SPECS: dict[str, Spec] = {
         "wom",
     ),
     # ---- money --------------------------------------------------------------
-    "price": _s(400, 0, 1e6, "currency", "Price of one purchase.", "[calibration].", "money"),
-    "unit_cost_share": _s(
-        0.45, 0, 1, "share of price", "Cost of goods as a share of the base price.", "[calibration].", "money"
+    "price": _s(1000, 0, 1e6, "currency", "Price of one purchase.", "[calibration].", "money"),
+    "unit_cost_share": _s(0.35, 0, 1, "share of price", "Cost of goods as a share of the base price.", "[calibration].", "money"
     ),
     "premium_share": _s(
         0.7,
@@ -912,7 +914,7 @@ SPECS: dict[str, Spec] = {
         "13% more [amex2011]; about 15% [seed001].",
         "money",
     ),
-    "wage": _s(1000, 0, 1e6, "currency per week", "Weekly cost of one employee.", "[calibration].", "money"),
+    "wage": _s(700, 0, 1e6, "currency per week", "Weekly cost of one employee.", "[calibration].", "money"),
     "training_cost": _s(
         0.06,
         0,
