@@ -20,6 +20,7 @@ run: $(STAMP)
 	$(PY) run.py dashboard
 
 test: $(STAMP)
+	tools/ensure_chromium.sh
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2 --timeout 900

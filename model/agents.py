@@ -68,7 +68,7 @@ class Customer(mesa.Agent):
 
     @property
     def expectation(self) -> float:
-        return float(self.model.expectations()[self.index])
+        return float(self.model.expectations(self.index))
 
     @property
     def score(self) -> int:

@@ -10,30 +10,26 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from model.org import EXECUTIVE
 
-
-def upward_view(c: np.ndarray, parent: np.ndarray, depth: np.ndarray, top_reach: float) -> np.ndarray:
+def upward_view(c: np.ndarray, levels: list[tuple[np.ndarray, np.ndarray]], top_reach: float) -> np.ndarray:
     """Centricity each employee sees above them, weighted by hierarchy.
 
     ``u_i = (1 - top_reach) * c[manager] + top_reach * u[manager]``: the direct
     manager weighs most and every level further up (up to the CEO) a factor
-    ``top_reach`` less. The CEO sees their own centricity.
+    ``top_reach`` less. The CEO sees their own centricity. ``levels`` lists
+    (employees, their managers) depth by depth from the top (``Org.levels``).
     """
     u = c.copy()
-    for d in range(1, int(depth.max()) + 1 if len(depth) else 0):
-        nodes = np.flatnonzero(depth == d)
-        m = parent[nodes]
-        u[nodes] = (1.0 - top_reach) * c[m] + top_reach * u[m]
+    for nodes, managers in levels:
+        u[nodes] = (1.0 - top_reach) * c[managers] + top_reach * u[managers]
     return u
 
 
-def peer_view(c: np.ndarray, present: np.ndarray, ties: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-    """Mean centricity of each employee's present informal ties, and whether they have any."""
-    weight = ties @ present.astype(float)
+def peer_view(c: np.ndarray, present: np.ndarray, ties: sp.csr_matrix, weight: np.ndarray) -> np.ndarray:
+    """Mean centricity of each employee's present informal ties (their own
+    where they have none); ``weight`` is ``ties @ present``, the number of them."""
     total = ties @ (c * present)
-    has = weight > 0
-    return np.where(has, total / np.where(has, weight, 1.0), c), has
+    return np.divide(total, weight, out=c.copy(), where=weight > 0)
 
 
 def socialise(
@@ -76,12 +72,12 @@ def hire_mean(labour_mean: float, culture_fit: float, target: float) -> float:
 def culture_week(
     c: np.ndarray,
     *,
-    parent: np.ndarray,
-    depth: np.ndarray,
-    level: np.ndarray,
+    levels: list[tuple[np.ndarray, np.ndarray]],
+    executive: np.ndarray,
     present: np.ndarray,
     frontline: np.ndarray,
     ties: sp.csr_matrix,
+    tie_weight: np.ndarray,
     p,
     rng: np.random.Generator,
 ) -> np.ndarray:
@@ -89,15 +85,14 @@ def culture_week(
     else is pulled toward the managers above and toward peers; front-line
     behaviour drifts toward what the metrics reward and is worn down by bad
     practice."""
-    execs = level == EXECUTIVE
-    up = upward_view(c, parent, depth, p.top_reach)
-    peers, has_peers = peer_view(c, present, ties)
+    up = upward_view(c, levels, p.top_reach)
+    peers = peer_view(c, present, ties, tie_weight)
     drift = (
         p.upward_pull * (up - c)
-        + p.peer_pull * has_peers * (peers - c)
+        + p.peer_pull * (peers - c)
         + frontline * (p.metric_pull * (p.metric_focus - c) - p.corruption_rate * p.bad_practice * c)
     )
-    drift = np.where(execs, p.leadership_anchor * (p.leadership_commitment - c), drift)
+    drift = np.where(executive, p.leadership_anchor * (p.leadership_commitment - c), drift)
     new = socialise(c, c + drift, 1.0, p.culture_noise, rng)
     return np.where(present, new, c)
 

@@ -22,20 +22,27 @@ def serving_quality(
 ) -> np.ndarray:
     """Quality delivered at ``count`` contacts of a touchpoint, each served by a
     random present employee of a department that owns it (departments chosen
-    by their share in ``TOUCHPOINTS``; empty departments are skipped)."""
+    by their share in ``TOUCHPOINTS``; empty departments are skipped; if all
+    are empty, anyone present serves)."""
     owners = TOUCHPOINTS[touchpoint]
     pools = [members[DEPT_INDEX[d]] for d in owners]
-    weights = np.array([w if len(pool) else 0.0 for w, pool in zip(owners.values(), pools)])
-    if weights.sum() == 0:  # nobody left who owns it: anyone present serves
-        pool = np.concatenate(members)
-        return quality[pool[rng.integers(0, len(pool), count)]] if len(pool) else np.zeros(count)
-    which = rng.choice(len(pools), size=count, p=weights / weights.sum())
-    out = np.empty(count)
-    for k, pool in enumerate(pools):
-        sel = which == k
-        if sel.any():
-            out[sel] = quality[pool[rng.integers(0, len(pool), int(sel.sum()))]]
-    return out
+    weights = np.array([w if len(pool) else 0.0 for w, pool in zip(owners.values(), pools, strict=True)])
+    if weights.sum() == 0:
+        pools, weights = [np.concatenate(members)], np.ones(1)
+        if len(pools[0]) == 0:
+            return np.zeros(count)
+    edges = np.cumsum(weights / weights.sum())
+    u = rng.random(count)
+    which = np.minimum(np.searchsorted(edges, u, side="right"), len(pools) - 1)
+    lower = np.concatenate(([0.0], edges[:-1]))
+    share = (u - lower[which]) / np.maximum(edges[which] - lower[which], 1e-300)  # uniform within the pool
+    flat = np.concatenate(pools)
+    offsets = np.concatenate(([0], np.cumsum([len(pool) for pool in pools])[:-1]))
+    sizes = np.array([len(pool) for pool in pools])
+    pick = offsets[which] + np.minimum(
+        (share * sizes[which]).astype(np.int64), np.maximum(sizes[which] - 1, 0)
+    )
+    return quality[flat[pick]]
 
 
 def touchpoint_score(base: float | np.ndarray, staff: np.ndarray, employee_share: float) -> np.ndarray:

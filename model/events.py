@@ -19,7 +19,7 @@ from model.params import ParameterError
 def new_ceo(model, commitment: float = 0.9) -> None:
     """A new CEO arrives whose real commitment to customers is ``commitment`` (0..1)."""
     _unit("commitment", commitment)
-    model.replace_employee(0)
+    model.replace_employees(np.array([0]))
     model.staff.centricity[0] = commitment
     model.set_params(leadership_commitment=commitment)
 

@@ -63,9 +63,9 @@ def organisation_metrics(model) -> dict[str, float]:
     present = st.present
     out = {"culture_mean": mean_or_zero(st.centricity[present])}
     by_dept = group_means(st.centricity, org.dept, present, len(DEPARTMENTS))
-    out.update({f"culture_{d}": float(v) for d, v in zip(DEPARTMENTS, by_dept)})
+    out.update({f"culture_{d}": float(v) for d, v in zip(DEPARTMENTS, by_dept, strict=True)})
     by_level = group_means(st.centricity, org.level, present, len(LEVELS))
-    out.update({f"culture_level_{lv}": float(v) for lv, v in zip(LEVELS, by_level)})
+    out.update({f"culture_level_{lv}": float(v) for lv, v in zip(LEVELS, by_level, strict=True)})
     out["wellbeing_mean"] = mean_or_zero(st.wellbeing[present])
     out["skill_mean"] = mean_or_zero(st.skill[present])
     out["service_quality"] = mean_or_zero(model.quality[present])

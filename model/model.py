@@ -21,9 +21,10 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from model import culture, customers as cx, service, wom
+from model import culture, service, wom
+from model import customers as cx
 from model.agents import Customer, Employee
-from model.departments import DEPARTMENTS, FRONTLINE, DEPT_INDEX
+from model.departments import DEPARTMENTS, DEPT_INDEX, FRONTLINE
 from model.events import EVENTS, check_event
 from model.metrics import METRICS, market_metrics, organisation_metrics
 from model.network import neighbours, small_world
@@ -140,7 +141,7 @@ class CultureModel(mesa.Model):
         self.frontline = np.isin(self.org.dept, [DEPT_INDEX[d] for d in FRONTLINE]).astype(float)
         self.positions = np.bincount(self.org.dept, minlength=len(DEPARTMENTS))
         self.employee_at = np.empty(n, dtype=object)
-        self.employee_at[:] = [Employee(self, i) for i in range(n)]
+        self.employee_at[:] = list(Employee.create_agents(self, n, list(range(n))))
         self._refresh_members()
         self.quality = culture.service_quality(c, self.staff.skill, self.staff.wellbeing, self.frontline, p)
 
@@ -189,14 +190,15 @@ class CultureModel(mesa.Model):
         check_event(kind, options)
         self.schedule.setdefault(int(step), []).append((kind, options))
 
-    def expectations(self) -> np.ndarray:
-        """Each person's current expectation of an experience."""
-        return np.clip(cx.expectation_anchor(self.p) + self.market.expectation_offset, 0.0, 1.0)
+    def expectations(self, who: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Current expectation of an experience, for everyone or for ``who``."""
+        return np.clip(cx.expectation_anchor(self.p) + self.market.expectation_offset[who], 0.0, 1.0)
 
-    def replace_employee(self, i: int) -> None:
-        """A new person takes position ``i`` (a new Mesa agent)."""
-        self.employee_at[i].remove()
-        self.employee_at[i] = Employee(self, int(i))
+    def replace_employees(self, positions: np.ndarray) -> None:
+        """New people take ``positions`` (new Mesa agents)."""
+        for agent in self.employee_at[positions]:
+            agent.remove()
+        self.employee_at[positions] = list(Employee.create_agents(self, len(positions), positions.tolist()))
 
     def vacate(self, positions: np.ndarray) -> None:
         """Leave ``positions`` empty (layoffs, outsourcing)."""
@@ -209,8 +211,11 @@ class CultureModel(mesa.Model):
         self._refresh_members()
 
     def _refresh_members(self) -> None:
+        """Recompute what depends on who is present (after layoffs or outsourcing)."""
         present = self.staff.present
         self.members = [np.flatnonzero(present & (self.org.dept == d)) for d in range(len(DEPARTMENTS))]
+        self.tie_weight = self.org.ties @ present.astype(float)
+        self.executive = present & (self.org.level == EXECUTIVE)
 
     # ------------------------------------------------------------ the week
     def step(self) -> None:
@@ -225,12 +230,12 @@ class CultureModel(mesa.Model):
         p, st, org, rng = self.p, self.staff, self.org, self.rng
         st.centricity = culture.culture_week(
             st.centricity,
-            parent=org.parent,
-            depth=org.depth,
-            level=org.level,
+            levels=org.levels,
+            executive=self.executive,
             present=st.present,
             frontline=self.frontline,
             ties=org.ties,
+            tie_weight=self.tie_weight,
             p=p,
             rng=rng,
         )
@@ -240,17 +245,15 @@ class CultureModel(mesa.Model):
 
         quits = st.present & (rng.random(org.size) < culture.quit_probability(st.wellbeing, p))
         quits[0] = False  # the CEO leaves only through a new_ceo event
-        execs = st.present & (org.level == EXECUTIVE)
         mean = culture.hire_mean(
-            p.labour_market_centricity, p.hiring_culture_fit, st.centricity[execs].mean()
+            p.labour_market_centricity, p.hiring_culture_fit, st.centricity[self.executive].mean()
         )
         st.centricity = culture.hire(st.centricity, quits, mean, p.labour_market_spread, rng)
         st.skill[quits] = p.new_hire_skill
         st.wellbeing[quits] = p.wellbeing_base
         st.tenure[st.present] += 1
         st.tenure[quits] = 0
-        for i in np.flatnonzero(quits).tolist():
-            self.replace_employee(i)
+        self.replace_employees(np.flatnonzero(quits))
         headcount = int(st.present.sum())
         self.flows["employee_turnover"] = quits.sum() / headcount if headcount else 0.0
         self.flows["hires"] = int(quits.sum())
@@ -353,7 +356,7 @@ class CultureModel(mesa.Model):
 
         # experience -> satisfaction -> score
         lived = cx.experience(scores, failed, resolution, 1.0 - trapped, p) - p.bad_practice_sting * trapped
-        expected = self.expectations()[buyers]
+        expected = self.expectations(buyers)
         m = p.satisfaction_memory
         mk.satisfaction[buyers] = (1 - m) * mk.satisfaction[buyers] + m * cx.satisfaction(lived, expected, p)
         mk.score[buyers] = cx.recommendation_score(mk.satisfaction[buyers])

@@ -51,17 +51,26 @@ class Org:
         return len(self.parent)
 
     @cached_property
+    def levels(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(employees, their managers) for each depth below the CEO, top down."""
+        out = []
+        for d in range(1, int(self.depth.max()) + 1):
+            nodes = np.flatnonzero(self.depth == d)
+            out.append((nodes, self.parent[nodes]))
+        return out
+
+    @cached_property
     def graph(self) -> nx.DiGraph:
         """The org graph: ``reports`` edges manager -> report, ``tie`` edges both ways."""
         g = nx.DiGraph()
         g.add_nodes_from(
             (i, {"id": str(self.ids[i]), "department": DEPARTMENTS[d], "level": LEVELS[lv]})
-            for i, (d, lv) in enumerate(zip(self.dept.tolist(), self.level.tolist()))
+            for i, (d, lv) in enumerate(zip(self.dept.tolist(), self.level.tolist(), strict=True))
         )
         coo = self.ties.tocoo()
-        g.add_edges_from(zip(coo.row.tolist(), coo.col.tolist()), kind="tie")
+        g.add_edges_from(zip(coo.row.tolist(), coo.col.tolist(), strict=True), kind="tie")
         child = np.flatnonzero(self.parent >= 0)
-        g.add_edges_from(zip(self.parent[child].tolist(), child.tolist()), kind="reports")
+        g.add_edges_from(zip(self.parent[child].tolist(), child.tolist(), strict=True), kind="reports")
         return g
 
     def layout(self) -> dict[int, tuple[float, float]]:

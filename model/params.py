@@ -515,7 +515,8 @@ SPECS: dict[str, Spec] = {
         "About every ten weeks [calibration].",
         "customers",
     ),
-    "problem_base": _s(0.01,
+    "problem_base": _s(
+        0.01,
         0,
         1,
         "probability",
@@ -523,7 +524,8 @@ SPECS: dict[str, Spec] = {
         "[calibration].",
         "customers",
     ),
-    "problem_slope": _s(0.12,
+    "problem_slope": _s(
+        0.12,
         0,
         1,
         "per unit quality gap",
@@ -540,7 +542,8 @@ SPECS: dict[str, Spec] = {
         "About half complain to front-line staff [tarp1986].",
         "customers",
     ),
-    "question_rate": _s(0.25,
+    "question_rate": _s(
+        0.25,
         0,
         1,
         "contacts per customer-week",
@@ -602,7 +605,8 @@ SPECS: dict[str, Spec] = {
         "Price matters little [seed002].",
         "customers",
     ),
-    "expectation_base": _s(0.73,
+    "expectation_base": _s(
+        0.73,
         0,
         1,
         "0..1",
@@ -619,7 +623,8 @@ SPECS: dict[str, Spec] = {
         "Individual differences in expectations [seed001] [calibration].",
         "customers",
     ),
-    "promise_effect": _s(0.25,
+    "promise_effect": _s(
+        0.25,
         0,
         2,
         "per unit promise",
@@ -757,7 +762,8 @@ SPECS: dict[str, Spec] = {
         "Calls per minute regardless of outcome [seed004].",
         "queue",
     ),
-    "contact_hours": _s(40, 1, 168, "hours per week", "Opening hours of the support channels.", "[calibration].", "queue"
+    "contact_hours": _s(
+        40, 1, 168, "hours per week", "Opening hours of the support channels.", "[calibration].", "queue"
     ),
     "staffing_safety": _s(
         0.5,
@@ -894,7 +900,8 @@ SPECS: dict[str, Spec] = {
     ),
     # ---- money --------------------------------------------------------------
     "price": _s(1000, 0, 1e6, "currency", "Price of one purchase.", "[calibration].", "money"),
-    "unit_cost_share": _s(0.35, 0, 1, "share of price", "Cost of goods as a share of the base price.", "[calibration].", "money"
+    "unit_cost_share": _s(
+        0.35, 0, 1, "share of price", "Cost of goods as a share of the base price.", "[calibration].", "money"
     ),
     "premium_share": _s(
         0.7,

@@ -123,7 +123,7 @@ def simulate_queue(
     free = [0.0] * n  # heap of times at which agents become free
     wait = np.empty(count)
     abandoned = np.zeros(count, dtype=bool)
-    for i, (t, h, pat) in enumerate(zip(arrival.tolist(), handle.tolist(), patience.tolist())):
+    for i, (t, h, pat) in enumerate(zip(arrival.tolist(), handle.tolist(), patience.tolist(), strict=True)):
         start = free[0] if free[0] > t else t
         if start - t > pat:
             wait[i] = pat

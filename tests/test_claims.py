@@ -74,9 +74,13 @@ def test_claim1_led_from_the_top_beats_service_as_a_department():
 
 def test_claim2_cost_cutter_wins_short_term_and_loses_long_term():
     cut = ("cost_cutter",)
-    assert_greater(outcome(cut, over("profit", 1, 14)), outcome(BASE, over("profit", 1, 14)), "first-quarter profit")
     assert_greater(
-        outcome(BASE, final("cumulative_profit", 1)), outcome(cut, final("cumulative_profit", 1)), "3-year profit"
+        outcome(cut, over("profit", 1, 14)), outcome(BASE, over("profit", 1, 14)), "first-quarter profit"
+    )
+    assert_greater(
+        outcome(BASE, final("cumulative_profit", 1)),
+        outcome(cut, final("cumulative_profit", 1)),
+        "3-year profit",
     )
     assert_greater(
         outcome(BASE, final("active_customers", 1)), outcome(cut, final("active_customers", 1)), "customers"
@@ -97,10 +101,16 @@ def test_claim3_service_only_programme_fades_without_commitment_and_spreads_with
     assert_greater(0.25 * gain_start, gain_later, "after two years less than a quarter of the gain is left")
 
     committed = ("service_department", (("leadership_commitment", 0.9),))
-    assert_greater(outcome(committed, others_mean(104)), outcome(committed, others_mean(4)), "spreads with commitment")
-    assert_greater(outcome(trained, others_mean(4)), outcome(trained, others_mean(104)), "no spread without it")
     assert_greater(
-        outcome(committed, at("culture_service", 104)), outcome(trained, at("culture_service", 104)), "gain kept"
+        outcome(committed, others_mean(104)), outcome(committed, others_mean(4)), "spreads with commitment"
+    )
+    assert_greater(
+        outcome(trained, others_mean(4)), outcome(trained, others_mean(104)), "no spread without it"
+    )
+    assert_greater(
+        outcome(committed, at("culture_service", 104)),
+        outcome(trained, at("culture_service", 104)),
+        "gain kept",
     )
 
 
@@ -116,8 +126,12 @@ def test_claim4_overpromising_lowers_satisfaction_at_unchanged_quality():
 def test_claim5_understaffing_lengthens_waits_and_loses_customers_and_prospects():
     under = ("understaffed",)
     assert_greater(outcome(under, over("avg_wait_minutes")), outcome(BASE, over("avg_wait_minutes")), "wait")
-    assert_greater(outcome(under, over("abandonment_rate")), outcome(BASE, over("abandonment_rate")), "abandonment")
-    assert_greater(outcome(under, over("lost_presale")), outcome(BASE, over("lost_presale")), "prospects lost")
+    assert_greater(
+        outcome(under, over("abandonment_rate")), outcome(BASE, over("abandonment_rate")), "abandonment"
+    )
+    assert_greater(
+        outcome(under, over("lost_presale")), outcome(BASE, over("lost_presale")), "prospects lost"
+    )
     assert_greater(
         outcome(BASE, final("active_customers", 1)), outcome(under, final("active_customers", 1)), "customers"
     )
@@ -128,17 +142,25 @@ def test_claim6_empowerment_raises_first_contact_resolution_and_satisfaction():
     assert_greater(
         outcome(emp, over("first_contact_resolution")), outcome(BASE, over("first_contact_resolution")), "FCR"
     )
-    assert_greater(outcome(emp, over("satisfaction_mean")), outcome(BASE, over("satisfaction_mean")), "satisfaction")
+    assert_greater(
+        outcome(emp, over("satisfaction_mean")), outcome(BASE, over("satisfaction_mean")), "satisfaction"
+    )
 
 
 def test_claim7_bad_practice_pays_at_first_then_churn_and_bad_word_of_mouth_take_over():
     bad = ("bad_practice",)
-    assert_greater(outcome(bad, over("revenue", 1, 5)), outcome(BASE, over("revenue", 1, 5)), "first-month revenue")
+    assert_greater(
+        outcome(bad, over("revenue", 1, 5)), outcome(BASE, over("revenue", 1, 5)), "first-month revenue"
+    )
     assert_greater(outcome(bad, over("churn_rate")), outcome(BASE, over("churn_rate")), "churn")
-    assert_greater(outcome(bad, over("wom_negative")), outcome(BASE, over("wom_negative")), "negative word of mouth")
+    assert_greater(
+        outcome(bad, over("wom_negative")), outcome(BASE, over("wom_negative")), "negative word of mouth"
+    )
     assert_greater(outcome(BASE, final("revenue")), outcome(bad, final("revenue")), "revenue in the end")
     assert_greater(
-        outcome(BASE, final("cumulative_profit", 1)), outcome(bad, final("cumulative_profit", 1)), "3-year profit"
+        outcome(BASE, final("cumulative_profit", 1)),
+        outcome(bad, final("cumulative_profit", 1)),
+        "3-year profit",
     )
 
 
@@ -153,5 +175,9 @@ def test_claim8_negative_word_of_mouth_slows_acquisition():
 def test_claim9_employee_care_lowers_turnover_and_raises_service_quality():
     cared = ("baseline", (("employee_care", 0.9),))
     neglected = ("baseline", (("employee_care", 0.1),))
-    assert_greater(outcome(neglected, over("employee_turnover")), outcome(cared, over("employee_turnover")), "turnover")
-    assert_greater(outcome(cared, over("service_quality")), outcome(neglected, over("service_quality")), "quality")
+    assert_greater(
+        outcome(neglected, over("employee_turnover")), outcome(cared, over("employee_turnover")), "turnover"
+    )
+    assert_greater(
+        outcome(cared, over("service_quality")), outcome(neglected, over("service_quality")), "quality"
+    )

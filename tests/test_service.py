@@ -1,0 +1,107 @@
+"""The support queue: closed forms, the birth-death solver, the simulation, the sampler."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from model import service
+
+
+def test_erlang_b_matches_textbook_value():
+    # Erlang B with 10 Erlang offered to 10 servers is 0.2146 (standard tables)
+    assert service.erlang_b(10, 10.0) == pytest.approx(0.21458, abs=1e-5)
+
+
+@pytest.mark.parametrize("n", [25, 26, 28, 30, 40])
+def test_erlang_c_recursion_agrees_with_log_gamma_form(n):
+    a = service.erlang_c(360, 15, n)
+    b = service.erlang_c_limit_check(360, 15, n)
+    assert a["p_wait"] == pytest.approx(b["p_wait"], rel=1e-9)
+    assert a["mean_wait"] == pytest.approx(b["mean_wait"], rel=1e-9)
+
+
+def test_erlang_c_refuses_an_unstable_centre():
+    with pytest.raises(ValueError, match="unstable"):
+        service.erlang_c(360, 15, 24)
+
+
+@pytest.mark.parametrize("n", [25, 27, 30])
+def test_birth_death_solver_tends_to_erlang_c_as_patience_grows(n):
+    exact = service.erlang_c(360, 15, n)
+    patient = service.erlang_a(360, 15, 1e-4, n)
+    assert patient.p_wait == pytest.approx(exact["p_wait"], rel=2e-3)
+    assert patient.mean_wait == pytest.approx(exact["mean_wait"], rel=5e-3)
+
+
+def test_erlang_a_single_server_closed_form():
+    # M/M/1+M with theta = mu is an M/M/infinity-like chain: pi_k = pi_0 a^k / k!
+    lam, mu = 2.0, 3.0
+    stats = service.erlang_a(lam, mu, mu, 1)
+    a = lam / mu
+    pi0 = math.exp(-a)
+    assert stats.p_wait == pytest.approx(1 - pi0, rel=1e-9)
+    lq = sum((k - 1) * pi0 * a**k / math.factorial(k) for k in range(2, 60))
+    assert stats.mean_wait == pytest.approx(60 * lq / lam, rel=1e-9)
+    assert stats.p_abandon == pytest.approx(mu * lq / lam, rel=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lam=st.floats(0.5, 2000),
+    mu=st.floats(1, 60),
+    theta=st.floats(0.5, 60),
+    n=st.integers(1, 300),
+)
+def test_erlang_a_is_a_probability_model_and_obeys_garnetts_identity(lam, mu, theta, n):
+    s = service.erlang_a(lam, mu, theta, n)
+    for value in (s.p_wait, s.p_abandon, s.occupancy):
+        assert 0.0 <= value <= 1.0 + 1e-12
+    assert s.p_abandon == pytest.approx(theta * s.mean_wait / 60.0, rel=1e-9, abs=1e-12)
+    # flow balance: served work equals busy agent time
+    served = lam * (1 - s.p_abandon)
+    assert served / mu == pytest.approx(s.occupancy * n, rel=1e-6, abs=1e-9)
+
+
+def test_more_agents_never_wait_longer():
+    waits = [service.erlang_a(360, 15, 6, n).mean_wait for n in range(20, 35)]
+    assert all(a > b for a, b in zip(waits, waits[1:], strict=False))
+
+
+def test_simulation_abandons_nobody_without_patience_limit():
+    sim = service.simulate_queue(50, 10, 6, 0.0, 50, np.random.default_rng(3))
+    assert not sim["abandoned"].any()
+    assert (sim["wait"] >= 0).all()
+
+
+def test_simulation_exact_trajectory_on_a_tiny_centre():
+    # one agent, hand-checked: arrivals and handling drawn from the seeded rng
+    rng = np.random.default_rng(11)
+    sim = service.simulate_queue(4.0, 2.0, 1, 0.0, 2.0, rng)
+    rng = np.random.default_rng(11)
+    count = rng.poisson(8.0)
+    arrival = np.sort(rng.uniform(0, 2.0, count))
+    handle = rng.exponential(0.5, count)
+    free, expected = 0.0, []
+    for t, h in zip(arrival, handle, strict=True):
+        start = max(t, free)
+        expected.append(60 * (start - t))
+        free = start + h
+    assert sim["wait"] == pytest.approx(expected)
+
+
+def test_drawn_contacts_reproduce_the_steady_state():
+    stats = service.erlang_a(20, 60 / 6.5, 6, 3)
+    needed, held, hung_up = service.draw_contacts(stats, 6, 400_000, np.random.default_rng(5))
+    se = math.sqrt(stats.p_abandon * (1 - stats.p_abandon) / len(held))
+    assert hung_up.mean() == pytest.approx(stats.p_abandon, abs=4 * se)
+    assert held.mean() == pytest.approx(stats.mean_wait, rel=0.02)
+    assert (needed > 0).mean() == pytest.approx(stats.p_wait, abs=0.005)
+
+
+def test_square_root_staffing():
+    assert service.required_agents(100, 1.0, 0.5) == 105
+    assert service.required_agents(100, 0.5, 0.5) == 52
+    assert service.required_agents(0, 1.0, 0.5) == 1

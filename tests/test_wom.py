@@ -1,0 +1,107 @@
+"""Acquisition (Bass), word of mouth and the customers' social network."""
+
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from model import network, wom
+
+
+def test_bass_closed_form_properties():
+    p, q = 0.03, 0.38
+    assert float(wom.bass_cdf(0.0, p, q)) == 0.0
+    t = np.linspace(0, 40, 400)
+    f = wom.bass_cdf(t, p, q)
+    assert np.all(np.diff(f) > 0) and f[-1] == pytest.approx(1.0, abs=1e-5)
+    # density f'(t) = (p + q F)(1 - F) peaks at ln(q/p)/(p+q)
+    density = (p + q * f) * (1 - f)
+    assert t[np.argmax(density)] == pytest.approx(wom.bass_peak_time(p, q), abs=0.1)
+
+
+def test_adoption_probability_follows_the_ode_hazard():
+    prob = wom.adoption_probability(0.03, 0.38, 0.5, dt=1 / 52)
+    assert prob == pytest.approx(1 - math.exp(-(0.03 + 0.19) / 52))
+
+
+def test_warnings_deter_and_recommendations_attract():
+    base = wom.adoption_probability(0.03, 0.38, 0.2)
+    assert wom.adoption_probability(0.03, 0.38, 0.2, warnings=2.0, deterrence=0.5) < base
+    assert wom.adoption_probability(0.03, 0.38, 0.2, recommendations=2.0, referral_weight=0.2) > base
+
+
+def test_marketing_share_splits_the_hazard():
+    share = wom.marketing_share(0.03, 0.38, np.array([0.0, 1.0]), np.zeros(2), 0.2)
+    assert share == pytest.approx([1.0, 0.03 / 0.41])
+
+
+def test_small_world_is_symmetric_simple_and_has_the_mean_degree():
+    g = network.small_world(5000, 10, 0.1, np.random.default_rng(1))
+    assert (g != g.T).nnz == 0
+    assert g.diagonal().sum() == 0
+    assert set(np.unique(g.data)) == {1.0}
+    assert np.diff(g.indptr).mean() == pytest.approx(10, rel=0.01)
+
+
+def test_small_world_matches_networkx_watts_strogatz_statistics():
+    ours = network.to_networkx(network.small_world(2000, 10, 0.1, np.random.default_rng(2)))
+    ref = nx.watts_strogatz_graph(2000, 10, 0.1, seed=2)
+    assert nx.average_clustering(ours) == pytest.approx(nx.average_clustering(ref), abs=0.03)
+    assert nx.average_clustering(ours) > 0.4  # small world: far above a random graph's ~0.005
+
+
+def test_small_world_odd_degree_adds_half_a_tie_per_person():
+    g = network.small_world(4000, 5, 0.0, np.random.default_rng(3))
+    assert np.diff(g.indptr).mean() == pytest.approx(5, rel=0.02)
+
+
+def test_same_seed_same_network_and_different_seed_differs():
+    a = network.small_world(500, 6, 0.2, np.random.default_rng(9))
+    b = network.small_world(500, 6, 0.2, np.random.default_rng(9))
+    c = network.small_world(500, 6, 0.2, np.random.default_rng(10))
+    assert (a != b).nnz == 0 and (a != c).nnz > 0
+
+
+def test_neighbours_and_random_neighbours():
+    g = network.small_world(100, 4, 0.0, np.random.default_rng(0))
+    assert sorted(network.neighbours(g, np.array([0]))) == [1, 2, 98, 99]
+    picks = network.random_neighbours(g, np.zeros(4000, dtype=np.int64), np.random.default_rng(1))
+    assert set(picks) == {1, 2, 98, 99}
+    assert np.bincount(picks)[[1, 2, 98, 99]] == pytest.approx([1000] * 4, abs=4 * math.sqrt(750))
+
+
+def test_spread_reaches_neighbours_and_the_market_in_proportion():
+    g = network.small_world(10_000, 10, 0.0, np.random.default_rng(4))
+    senders = np.arange(0, 10_000, 10)
+    heard = wom.spread(senders, 9.0, 0.5, g, np.random.default_rng(5))
+    expected = 1000 * 9 * 1.5
+    assert len(heard) == pytest.approx(expected, abs=4 * math.sqrt(expected))
+    assert wom.spread(np.array([], dtype=np.int64), 9.0, 0.5, g, np.random.default_rng(5)).size == 0
+
+
+def test_full_model_acquisition_on_a_random_mixed_market_tracks_bass():
+    """Switch the rest of the model off: no churn, no word of mouth, a random
+    network (rewiring 1) standing in for a mixed market."""
+    from model import CultureModel
+
+    p_year, q_year, n = 0.03, 0.38, 20_000
+    model = CultureModel(
+        rng=7,
+        market_size=n,
+        initial_customers=0,
+        base_churn=0.0,
+        churn_sensitivity=0.0,
+        talk_rate=0.0,
+        network_rewiring=1.0,
+        network_degree=40,
+        presale_contact_rate=0.0,
+        bass_p=p_year,
+        bass_q=q_year,
+        n_employees=30,
+    )
+    for _ in range(5 * 52):
+        model.step()
+    f = model.market.status.astype(bool).mean()
+    exact = float(wom.bass_cdf(5, p_year, q_year))
+    assert f == pytest.approx(exact, abs=0.03)  # network and weekly-step effects within 3 points
