@@ -13,36 +13,35 @@ from model.departments import DEPT_INDEX, TOUCHPOINTS
 PROSPECT, ACTIVE, CHURNED = 0, 1, 2
 
 
-def serving_quality(
-    touchpoint: str,
-    count: int,
-    members: list[np.ndarray],
-    quality: np.ndarray,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Quality delivered at ``count`` contacts of a touchpoint, each served by a
-    random present employee of a department that owns it (departments chosen
-    by their share in ``TOUCHPOINTS``; empty departments are skipped; if all
-    are empty, anyone present serves)."""
+def server_pool(touchpoint: str, members: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Who may serve a touchpoint, and the cumulative chance of each serving.
+
+    Each department that owns the touchpoint serves its share in ``TOUCHPOINTS``
+    of contacts, spread evenly over its present members; empty departments are
+    skipped, and if all are empty anyone present serves.
+
+    Returns:
+        (employee indices, cumulative probabilities ending at 1).
+    """
     owners = TOUCHPOINTS[touchpoint]
     pools = [members[DEPT_INDEX[d]] for d in owners]
-    weights = np.array([w if len(pool) else 0.0 for w, pool in zip(owners.values(), pools, strict=True)])
-    if weights.sum() == 0:
-        pools, weights = [np.concatenate(members)], np.ones(1)
-        if len(pools[0]) == 0:
-            return np.zeros(count)
-    edges = np.cumsum(weights / weights.sum())
-    u = rng.random(count)
-    which = np.minimum(np.searchsorted(edges, u, side="right"), len(pools) - 1)
-    lower = np.concatenate(([0.0], edges[:-1]))
-    share = (u - lower[which]) / np.maximum(edges[which] - lower[which], 1e-300)  # uniform within the pool
+    weights = [w / len(pool) if len(pool) else 0.0 for w, pool in zip(owners.values(), pools, strict=True)]
+    if sum(weights) == 0:
+        pools = [np.concatenate(members)]
+        weights = [1.0 / max(1, len(pools[0]))]
     flat = np.concatenate(pools)
-    offsets = np.concatenate(([0], np.cumsum([len(pool) for pool in pools])[:-1]))
-    sizes = np.array([len(pool) for pool in pools])
-    pick = offsets[which] + np.minimum(
-        (share * sizes[which]).astype(np.int64), np.maximum(sizes[which] - 1, 0)
-    )
-    return quality[flat[pick]]
+    cum = np.cumsum(np.repeat(weights, [len(pool) for pool in pools]))
+    return flat, cum / cum[-1] if len(cum) else cum
+
+
+def serving_quality(
+    pool: tuple[np.ndarray, np.ndarray], count: int, quality: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Quality delivered at ``count`` contacts, each served by an employee drawn from ``pool``."""
+    flat, cum = pool
+    if len(flat) == 0:
+        return np.zeros(count)
+    return quality[flat[np.minimum(np.searchsorted(cum, rng.random(count), side="right"), len(flat) - 1)]]
 
 
 def touchpoint_score(base: float | np.ndarray, staff: np.ndarray, employee_share: float) -> np.ndarray:

@@ -15,6 +15,7 @@ One step is one week. Within a week:
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import numpy as np
 from model import culture, service, wom
 from model import customers as cx
 from model.agents import Customer, Employee
-from model.departments import DEPARTMENTS, DEPT_INDEX, FRONTLINE
+from model.departments import DEPARTMENTS, DEPT_INDEX, FRONTLINE, TOUCHPOINTS
 from model.events import EVENTS, check_event
 from model.metrics import METRICS, market_metrics, organisation_metrics
 from model.network import neighbours, small_world
@@ -56,7 +57,7 @@ class Market:
 
     status: np.ndarray  # PROSPECT, ACTIVE or CHURNED
     satisfaction: np.ndarray
-    expectation_offset: np.ndarray  # set by word of mouth heard before joining
+    expectation_offset: np.ndarray  # personal difference from what the promise sets
     score: np.ndarray  # 0-10 likelihood to recommend
     tenure: np.ndarray  # weeks as a customer
     spend: np.ndarray
@@ -73,7 +74,8 @@ class CultureModel(mesa.Model):
     Args:
         scenario: a bundled scenario name, a path to a scenario TOML, or a
             ``Scenario``; its parameters and events apply first.
-        rng: seed or numpy Generator; all randomness flows from it.
+        rng: seed or numpy Generator; all randomness flows from it. Without
+            one, a seed is drawn and kept in ``model.seed``.
         org_chart: optional CSV or GraphML org chart to use instead of a
             generated organisation.
         **params: parameter values (see ``model.params.SPECS``), overriding the
@@ -88,6 +90,10 @@ class CultureModel(mesa.Model):
         org_chart: str | Path | None = None,
         **params,
     ) -> None:
+        if rng is None:  # draw a seed, so that even this run can be reproduced
+            rng = int(np.random.SeedSequence().entropy % 2**63)
+        if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+            rng = int(rng)
         super().__init__(rng=rng)
         if scenario is not None and not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
@@ -95,7 +101,7 @@ class CultureModel(mesa.Model):
         values = dict(scenario.parameters) if scenario else {}
         values.update(coerce(params))
         self.p: Params = make_params(values)
-        self.seed = rng if isinstance(rng, int) else None
+        self.seed = rng if isinstance(rng, int) else None  # recorded with every output
         self.schedule: dict[int, list[tuple[str, dict]]] = {}
         self.event_log: list[dict] = []
         for event in scenario.events if scenario else ():
@@ -188,11 +194,16 @@ class CultureModel(mesa.Model):
     def schedule_at(self, step: int, kind: str, **options) -> None:
         """Fire an event after ``step`` completed weeks."""
         check_event(kind, options)
+        if step < self.steps:
+            raise ParameterError(f"event {kind} at step {step} is in the past (now {self.steps}); use fire()")
         self.schedule.setdefault(int(step), []).append((kind, options))
 
     def expectations(self, who: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """Current expectation of an experience, for everyone or for ``who``."""
-        return np.clip(cx.expectation_anchor(self.p) + self.market.expectation_offset[who], 0.0, 1.0)
+        """Current expectation of an experience, for everyone or for ``who``: set
+        by the promise, personal differences and word of mouth heard lately."""
+        mk, p = self.market, self.p
+        heard = p.wom_expectation * (mk.recommendations[who] - mk.warnings[who])
+        return np.clip(cx.expectation_anchor(p) + mk.expectation_offset[who] + heard, 0.0, 1.0)
 
     def replace_employees(self, positions: np.ndarray) -> None:
         """New people take ``positions`` (new Mesa agents)."""
@@ -214,6 +225,7 @@ class CultureModel(mesa.Model):
         """Recompute what depends on who is present (after layoffs or outsourcing)."""
         present = self.staff.present
         self.members = [np.flatnonzero(present & (self.org.dept == d)) for d in range(len(DEPARTMENTS))]
+        self.server_pools = {t: cx.server_pool(t, self.members) for t in TOUCHPOINTS}
         self.tie_weight = self.org.ties @ present.astype(float)
         self.executive = present & (self.org.level == EXECUTIVE)
 
@@ -316,7 +328,10 @@ class CultureModel(mesa.Model):
         load = lam / mu
         forecast = load if self._forecast_load is None else self._forecast_load
         self._forecast_load = load
-        agents = service.required_agents(forecast, p.service_staffing, p.staffing_safety)
+        agents = min(
+            service.required_agents(forecast, p.service_staffing, p.staffing_safety),
+            max(1, len(self.members[DEPT_INDEX["service"]])),  # no more agents than service staff
+        )
         if self.steps <= self.breakdown[0]:
             agents = max(1, round(agents * self.breakdown[1]))
         stats = service.erlang_a(lam, mu, theta, agents)
@@ -371,12 +386,10 @@ class CultureModel(mesa.Model):
         # churn, then newcomers join
         leaving = active[rng.random(len(active)) < cx.churn_probability(mk.satisfaction[active], p)]
         mk.status[leaving] = cx.CHURNED
-        mk.tenure[mk.status == cx.ACTIVE] += 1
+        mk.tenure[active] += 1  # a week more for everyone active this week
         mk.status[adopters] = cx.ACTIVE
         mk.satisfaction[adopters] = p.acceptable_satisfaction
         mk.score[adopters] = cx.recommendation_score(mk.satisfaction[adopters])
-        heard = p.wom_expectation * (mk.recommendations[adopters] - mk.warnings[adopters])
-        mk.expectation_offset[adopters] = np.clip(mk.expectation_offset[adopters] + heard, -0.5, 0.5)
         mk.tenure[adopters] = 0
         np.add.at(mk.active_contacts, neighbours(self.network, adopters), 1)
         np.add.at(mk.active_contacts, neighbours(self.network, leaving), -1)
@@ -410,7 +423,7 @@ class CultureModel(mesa.Model):
         f.update(revenue=revenue, cost=cost, profit=revenue - cost, cumulative_profit=self.cumulative_profit)
 
     def _served(self, touchpoint: str, count: int) -> np.ndarray:
-        return cx.serving_quality(touchpoint, count, self.members, self.quality, self.rng)
+        return cx.serving_quality(self.server_pools[touchpoint], count, self.quality, self.rng)
 
     def _record(self) -> None:
         self.metrics = {**self.flows, **organisation_metrics(self), **market_metrics(self)}
