@@ -68,6 +68,18 @@ class Market:
     degree: np.ndarray
 
 
+@dataclass
+class Purchases:
+    """This week's purchases and what happened at their touchpoints."""
+
+    buyers: np.ndarray
+    scores: np.ndarray  # (k, 3) product, delivery, right-product quality
+    failed: np.ndarray  # (k, 3) which touchpoints went wrong
+    trapped: np.ndarray  # hit by a hidden fee or trap
+    problem: np.ndarray  # anything went wrong
+    complains: np.ndarray  # contacted support about it
+
+
 class CultureModel(mesa.Model):
     """A firm whose customer-centric culture spreads from the top, and its market.
 
@@ -282,13 +294,27 @@ class CultureModel(mesa.Model):
         return over + busy * (self.org.dept == DEPT_INDEX["service"])
 
     def _market_week(self) -> None:
-        p, mk, rng, f = self.p, self.market, self.rng, self.flows
+        mk, p = self.market, self.p
         mk.recommendations *= p.wom_memory
         mk.warnings *= p.wom_memory
         active = np.flatnonzero(mk.status == cx.ACTIVE)
         prospects = np.flatnonzero(mk.status == cx.PROSPECT)
+        candidates, by_marketing, asks = self._prospects_consider(prospects)
+        buy = self._purchases(active)
+        n_ask = int(asks.sum())
+        agents, held, hung_up = self._support_queue(n_ask, buy, len(active))
+        adopters = self._presale(candidates, by_marketing, asks, hung_up[:n_ask])
+        resolution = self._recovery(buy, held[n_ask:], hung_up[n_ask:])
+        revenue, promoter = self._experience_and_payment(buy, resolution)
+        leaving = self._churn_and_join(active, adopters)
+        self._word_of_mouth(buy.buyers, promoter, leaving)
+        self._account(len(buy.buyers), agents, revenue)
 
-        # prospects consider buying: marketing (Bass p) and contacts (Bass q)
+    def _prospects_consider(self, prospects: np.ndarray):
+        """Prospects consider buying: marketing (Bass p) and their contacts (Bass
+        q), pulled by recommendations, put off by warnings. Returns the
+        candidates, whether marketing won each, and who asks before buying."""
+        p, mk, rng = self.p, self.market, self.rng
         bass_p = p.bass_p * max(0.0, 1.0 + p.promise_reach * (p.marketing_promise - 0.5))
         share = mk.active_contacts[prospects] / np.maximum(mk.degree[prospects], 1)
         recs, warns = mk.recommendations[prospects], mk.warnings[prospects]
@@ -301,11 +327,15 @@ class CultureModel(mesa.Model):
             bass_p, p.bass_q, share[chosen], recs[chosen], p.referral_weight
         )
         asks = rng.random(len(candidates)) < p.presale_contact_rate
+        return candidates, by_marketing, asks
 
-        # customers buy and meet product, delivery and sales
+    def _purchases(self, active: np.ndarray) -> Purchases:
+        """Customers buy and meet the product, delivery and sales touchpoints;
+        some touchpoints go wrong, some purchases hit a trap, and about half of
+        those with a problem complain [tarp1986]."""
+        p, rng = self.p, self.rng
         buyers = active[rng.random(len(active)) < p.purchase_rate]
-        k = len(buyers)
-        es = p.employee_share
+        k, es = len(buyers), p.employee_share
         scores = np.column_stack(
             [
                 cx.touchpoint_score(p.product_quality, self._served("product", k), es),
@@ -317,17 +347,21 @@ class CultureModel(mesa.Model):
         trapped = rng.random(k) < p.bad_practice  # hidden fees and traps [seed004]
         problem = failed.any(axis=1) | trapped
         complains = problem & (rng.random(k) < p.complaint_rate)
+        return Purchases(buyers, scores, failed, trapped, problem, complains)
 
-        # the support queue
-        n_ask, n_complain = int(asks.sum()), int(complains.sum())
-        questions = int(rng.binomial(len(active), p.question_rate * (1.0 - p.self_service)))
+    def _support_queue(self, n_ask: int, buy: Purchases, n_active: int):
+        """The week's contacts meet the agents on duty (Erlang A steady state);
+        each followed contact (pre-sale, complaint) gets its hold time, hang-up
+        or callback. Returns agents on duty, hold times and hang-ups."""
+        p, rng, f = self.p, self.rng, self.flows
+        n_complain = int(buy.complains.sum())
+        questions = int(rng.binomial(n_active, p.question_rate * (1.0 - p.self_service)))
         contacts = n_ask + n_complain + questions + self._repeat_contacts
         problem_share = (n_complain + self._repeat_contacts) / contacts if contacts else 0.0
         handle = cx.handle_minutes(problem_share, p)
         lam, mu, theta = contacts / p.contact_hours, 60.0 / handle, 60.0 / p.patience_minutes
-        load = lam / mu
-        forecast = load if self._forecast_load is None else self._forecast_load
-        self._forecast_load = load
+        forecast = lam / mu if self._forecast_load is None else self._forecast_load
+        self._forecast_load = lam / mu  # next week's plan is made on this week's load
         agents = min(
             service.required_agents(forecast, p.service_staffing, p.staffing_safety),
             max(1, len(self.members[DEPT_INDEX["service"]])),  # no more agents than service staff
@@ -340,51 +374,68 @@ class CultureModel(mesa.Model):
         callback = (needed > p.callback_threshold_minutes) & (rng.random(len(needed)) < p.callback_offer)
         hung_up &= ~callback
         held = np.where(callback, p.callback_wait_factor * needed, held)
-
-        # pre-sale contacts: unanswered ones buy elsewhere [seed000]
-        ask_hung = hung_up[:n_ask]
-        converts = rng.random(n_ask) < cx.touchpoint_score(1.0, self._served("presale", n_ask), es)
-        won = np.ones(len(candidates), dtype=bool)
-        won[asks] = ~ask_hung & converts
-        adopters = candidates[won]
-        f["lost_presale"] = int(ask_hung.sum())
-        f["acquisitions_marketing"] = int((won & by_marketing).sum())
-        f["acquisitions_referral"] = int((won & ~by_marketing).sum())
-
-        # complaints: answered, solved first time or after another contact
-        c_hung, c_held = hung_up[n_ask:], held[n_ask:]
-        fcr = rng.random(n_complain) < cx.first_contact_resolution(self._served("recovery", n_complain), p)
-        solved_first = ~c_hung & fcr
-        value = np.where(c_hung, 0.0, np.where(solved_first, 1.0, 0.5))  # a second contact halves it
-        resolution = np.ones(k)
-        resolution[problem] = 0.0  # silent sufferers stay unresolved [tarp1986]
-        resolution[complains] = value * (1.0 - cx.wait_spoil(c_held, p.wait_tolerance_minutes))
-        self._repeat_contacts = int((~c_hung & ~fcr).sum())
         f.update(
             agents=agents,
             contacts=contacts,
             agent_occupancy=stats.occupancy,
             avg_wait_minutes=float(held.mean()) if len(held) else stats.mean_wait,
             abandonment_rate=float(hung_up.mean()) if len(hung_up) else stats.p_abandon,
-            first_contact_resolution=float(solved_first.sum() / n_complain) if n_complain else 1.0,
         )
+        return agents, held, hung_up
 
-        # experience -> satisfaction -> score
-        lived = cx.experience(scores, failed, resolution, 1.0 - trapped, p) - p.bad_practice_sting * trapped
-        expected = self.expectations(buyers)
+    def _presale(self, candidates, by_marketing, asks, ask_hung) -> np.ndarray:
+        """Candidates who asked and were not answered buy elsewhere [seed000];
+        answered ones are converted by good sales staff. Returns the adopters."""
+        f = self.flows
+        n_ask = len(ask_hung)
+        draw = self.rng.random(n_ask)
+        converts = draw < cx.touchpoint_score(1.0, self._served("presale", n_ask), self.p.employee_share)
+        won = np.ones(len(candidates), dtype=bool)
+        won[asks] = ~ask_hung & converts
+        f["lost_presale"] = int(ask_hung.sum())
+        f["acquisitions_marketing"] = int((won & by_marketing).sum())
+        f["acquisitions_referral"] = int((won & ~by_marketing).sum())
+        return candidates[won]
+
+    def _recovery(self, buy: Purchases, held: np.ndarray, hung_up: np.ndarray) -> np.ndarray:
+        """How well each purchase's problem was handled (1 when there was none):
+        silent sufferers stay unresolved [tarp1986]; complaints are solved at the
+        first contact or after another one (which halves the value), less what
+        the wait spoiled; unresolved callers contact again next week."""
+        p = self.p
+        n_complain = len(held)
+        fcr = self.rng.random(n_complain) < cx.first_contact_resolution(
+            self._served("recovery", n_complain), p
+        )
+        solved_first = ~hung_up & fcr
+        value = np.where(hung_up, 0.0, np.where(solved_first, 1.0, 0.5))
+        resolution = np.ones(len(buy.buyers))
+        resolution[buy.problem] = 0.0
+        resolution[buy.complains] = value * (1.0 - cx.wait_spoil(held, p.wait_tolerance_minutes))
+        self._repeat_contacts = int((~hung_up & ~fcr).sum())
+        self.flows["first_contact_resolution"] = float(solved_first.sum() / n_complain) if n_complain else 1.0
+        return resolution
+
+    def _experience_and_payment(self, buy: Purchases, resolution: np.ndarray) -> tuple[float, np.ndarray]:
+        """Experience against expectation becomes satisfaction and a 0-10 score;
+        delighted customers may pay a premium, trapped ones a hidden fee."""
+        p, mk, buyers = self.p, self.market, buy.buyers
+        lived = cx.experience(buy.scores, buy.failed, resolution, 1.0 - buy.trapped, p)
+        lived = lived - p.bad_practice_sting * buy.trapped
         m = p.satisfaction_memory
-        mk.satisfaction[buyers] = (1 - m) * mk.satisfaction[buyers] + m * cx.satisfaction(lived, expected, p)
+        felt = cx.satisfaction(lived, self.expectations(buyers), p)
+        mk.satisfaction[buyers] = (1 - m) * mk.satisfaction[buyers] + m * felt
         mk.score[buyers] = cx.recommendation_score(mk.satisfaction[buyers])
-
-        # money from purchases
         promoter = mk.score[buyers] >= 9
         premium = promoter & mk.premium_payer[buyers]
-        paid = p.price * (1.0 + p.premium * premium + p.hidden_fee * trapped)
+        paid = p.price * (1.0 + p.premium * premium + p.hidden_fee * buy.trapped)
         mk.spend[buyers] += paid
-        revenue = float(paid.sum())
+        return float(paid.sum()), promoter
 
-        # churn, then newcomers join
-        leaving = active[rng.random(len(active)) < cx.churn_probability(mk.satisfaction[active], p)]
+    def _churn_and_join(self, active: np.ndarray, adopters: np.ndarray) -> np.ndarray:
+        """Dissatisfied customers churn; newcomers join. Returns those leaving."""
+        p, mk = self.p, self.market
+        leaving = active[self.rng.random(len(active)) < cx.churn_probability(mk.satisfaction[active], p)]
         mk.status[leaving] = cx.CHURNED
         mk.tenure[active] += 1  # a week more for everyone active this week
         mk.status[adopters] = cx.ACTIVE
@@ -393,10 +444,14 @@ class CultureModel(mesa.Model):
         mk.tenure[adopters] = 0
         np.add.at(mk.active_contacts, neighbours(self.network, adopters), 1)
         np.add.at(mk.active_contacts, neighbours(self.network, leaving), -1)
-        f["churn_rate"] = len(leaving) / len(active) if len(active) else 0.0
+        self.flows["churn_rate"] = len(leaving) / len(active) if len(active) else 0.0
+        return leaving
 
-        # word of mouth: promoters recommend, detractors (also those leaving) warn
-        talk = rng.random(k) < p.talk_rate
+    def _word_of_mouth(self, buyers: np.ndarray, promoter: np.ndarray, leaving: np.ndarray) -> None:
+        """Promoters recommend; detractors, also those leaving, warn; bad news
+        reaches further [amex2011] and social media adds reach."""
+        p, mk, rng = self.p, self.market, self.rng
+        talk = rng.random(len(buyers)) < p.talk_rate
         fans = buyers[talk & promoter]
         critics = buyers[talk & (mk.score[buyers] <= 6)]
         critics = np.union1d(
@@ -408,13 +463,14 @@ class CultureModel(mesa.Model):
         )
         np.add.at(mk.recommendations, heard_good, 1.0)
         np.add.at(mk.warnings, heard_bad, 1.0)
-        f["wom_positive"], f["wom_negative"] = len(heard_good), len(heard_bad)
+        self.flows["wom_positive"], self.flows["wom_negative"] = len(heard_good), len(heard_bad)
 
-        # costs
-        headcount = int(self.staff.present.sum())
-        wages = headcount * p.wage
+    def _account(self, purchases: int, agents: int, revenue: float) -> None:
+        """This week's costs and profit."""
+        p, f = self.p, self.flows
+        wages = int(self.staff.present.sum()) * p.wage
         cost = (
-            p.unit_cost_share * p.price * k
+            p.unit_cost_share * p.price * purchases
             + wages * (1.0 + p.training_cost * p.training_intensity + p.care_cost * p.employee_care)
             + f["hires"] * p.hire_cost * p.wage
             + agents * p.contact_hours * p.agent_hour_cost
