@@ -1,0 +1,85 @@
+"""Shared fixtures: small worlds that build and run in milliseconds.
+
+Sizes are overridden to keep the suite fast; every other value comes from
+``model.params.SPECS`` so that recalibrating defaults never breaks a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import model
+from model.model import CultureModel
+from model.simulate import model_table
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(model.__file__).resolve().parent / "data"
+
+# A ~40-person firm in a market of 1000 people: big enough for every department
+# to have a head with reports, small enough for 20 weeks to take ~50 ms.
+SMALL = {"n_employees": 40, "market_size": 1000, "initial_customers": 200}
+
+Event = tuple[int, str, dict]
+
+
+def build(seed: int = 1, events: Iterable[Event] = (), **params) -> CultureModel:
+    """A small model with ``params`` over the small sizes, and events scheduled."""
+    m = CultureModel(rng=seed, **{**SMALL, **params})
+    for step, kind, options in events:
+        m.schedule_at(step, kind, **options)
+    return m
+
+
+def run(steps: int = 10, seed: int = 1, events: Iterable[Event] = (), **params) -> CultureModel:
+    """Build a small model and run it for ``steps`` weeks."""
+    m = build(seed, events, **params)
+    for _ in range(steps):
+        m.step()
+    return m
+
+
+@pytest.fixture(scope="session")
+def small() -> dict:
+    """The small sizes, as parameter overrides (shared: copy before changing)."""
+    return dict(SMALL)
+
+
+@pytest.fixture(scope="session")
+def build_model() -> Callable[..., CultureModel]:
+    """``build_model(seed=1, events=(), **params)`` -> a small, unstepped model."""
+    return build
+
+
+@pytest.fixture(scope="session")
+def run_model() -> Callable[..., CultureModel]:
+    """``run_model(steps=10, seed=1, events=(), **params)`` -> a small model after ``steps`` weeks."""
+    return run
+
+
+@pytest.fixture(scope="session")
+def run_table() -> Callable[..., pd.DataFrame]:
+    """``run_table(steps=10, seed=1, events=(), **params)`` -> the per-step metrics table."""
+
+    def table(steps: int = 10, seed: int = 1, events: Iterable[Event] = (), **params) -> pd.DataFrame:
+        return model_table(run(steps, seed, events, **params))
+
+    return table
+
+
+@pytest.fixture(scope="session")
+def example_csv() -> Path:
+    return DATA / "example_org.csv"
+
+
+@pytest.fixture(scope="session")
+def example_graphml() -> Path:
+    return DATA / "example_org.graphml"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT

@@ -1,0 +1,363 @@
+"""Culture, skill and wellbeing rules on tiny hand-built organisations.
+
+Every expected number below was worked out by hand from the rules in
+``model/culture.py`` (the arithmetic is shown in the comments), with
+``culture_noise = 0``; the code must reproduce them exactly, as Axelrod's
+strategy tests check exact move sequences against scripted opponents.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from model import culture
+from model.departments import DEPARTMENTS, DEPT_INDEX, FRONTLINE
+from model.org import EXECUTIVE, MANAGER, STAFF, from_parents, generate_org
+from model.params import SPECS, make_params
+
+EXACT = {"rel": 1e-12, "abs": 1e-12}
+
+
+def hand_org(parent: list[int], departments: list[str], ties: list[tuple[int, int]] = ()):
+    """An Org from a parent list already in breadth-first order, with given ties."""
+    n = len(parent)
+    org = from_parents(
+        np.arange(n),
+        np.array(parent),
+        np.array([DEPT_INDEX[d] for d in departments]),
+        None,
+        0.0,
+        0.0,
+        np.random.default_rng(0),
+    )
+    assert org.parent.tolist() == parent, "hand-built orgs are given in breadth-first order"
+    assert org.ties.nnz == 0, "no random ties when peer_ties = cross_ties = 0"
+    if ties:
+        rows, cols = zip(*ties, strict=True)
+        org.ties = sp.coo_matrix((np.ones(2 * len(ties)), (rows + cols, cols + rows)), shape=(n, n)).tocsr()
+    return org
+
+
+def frontline_of(org) -> np.ndarray:
+    return np.isin(org.dept, [DEPT_INDEX[d] for d in FRONTLINE]).astype(float)
+
+
+def week(c, org, p, present=None, seed=0):
+    """One ``culture_week`` on a hand-built org, wired as ``CultureModel`` wires it."""
+    present = np.ones(org.size, dtype=bool) if present is None else present
+    return culture.culture_week(
+        np.asarray(c, dtype=float),
+        levels=org.levels,
+        executive=present & (org.level == EXECUTIVE),
+        present=present,
+        frontline=frontline_of(org),
+        ties=org.ties,
+        tie_weight=org.ties @ present.astype(float),
+        p=p,
+        rng=np.random.default_rng(seed),
+    )
+
+
+def peers(c, org, present):
+    return culture.peer_view(np.asarray(c, dtype=float), present, org.ties, org.ties @ present.astype(float))
+
+
+# A chain CEO -> head of service -> team lead -> agent (service is front line).
+CHAIN = (
+    [-1, 0, 1, 2],
+    ["executive", "service", "service", "service"],
+)
+CHAIN_P = {
+    "culture_noise": 0.0,
+    "upward_pull": 0.2,
+    "top_reach": 0.5,
+    "peer_pull": 0.1,
+    "leadership_anchor": 0.1,
+    "leadership_commitment": 1.0,
+    "metric_pull": 0.05,
+    "metric_focus": 0.8,
+    "corruption_rate": 0.1,
+    "bad_practice": 0.5,
+}
+
+# CEO -> head of HR (not front line) -> three staff, peer ties 2-3 and 3-4.
+TEAM = ([-1, 0, 1, 1, 1], ["executive", "hr", "hr", "hr", "hr"], [(2, 3), (3, 4)])
+TEAM_P = {
+    "culture_noise": 0.0,
+    "upward_pull": 0.1,
+    "top_reach": 0.0,
+    "peer_pull": 0.2,
+    "leadership_anchor": 0.5,
+    "leadership_commitment": 0.6,
+    "metric_pull": 0.3,  # must not act: HR is not front line
+    "metric_focus": 1.0,
+    "corruption_rate": 0.5,
+    "bad_practice": 0.5,
+}
+
+
+def test_levels_are_inferred_from_position_in_hand_built_orgs():
+    chain = hand_org(*CHAIN)
+    assert chain.level.tolist() == [EXECUTIVE, EXECUTIVE, MANAGER, STAFF]
+    assert chain.depth.tolist() == [0, 1, 2, 3]
+    team = hand_org(*TEAM)
+    assert team.level.tolist() == [EXECUTIVE, EXECUTIVE, STAFF, STAFF, STAFF]
+    lone = hand_org([-1, 0, 0], ["executive", "sales", "executive"])
+    assert lone.level.tolist() == [EXECUTIVE, STAFF, EXECUTIVE], "a direct report without reports is staff"
+
+
+# ------------------------------------------------------------ upward view
+@pytest.mark.parametrize(
+    ("top_reach", "expected"),
+    [
+        # u1 = c0; u2 = (1 - r) c1 + r u1; u3 = (1 - r) c2 + r u2
+        (0.0, [0.9, 0.9, 0.5, 0.3]),
+        (0.5, [0.9, 0.9, 0.7, 0.5]),  # u2 = .25 + .45; u3 = .15 + .35
+        (0.95, [0.9, 0.9, 0.88, 0.851]),  # u2 = .025 + .855; u3 = .015 + .836
+    ],
+)
+def test_upward_view_weighs_the_direct_manager_and_the_chain_above(top_reach, expected):
+    org = hand_org(*CHAIN)
+    c = np.array([0.9, 0.5, 0.3, 0.1])
+    u = culture.upward_view(c, org.levels, top_reach)
+    assert u.tolist() == pytest.approx(expected, **EXACT)
+    assert c.tolist() == [0.9, 0.5, 0.3, 0.1], "input not modified"
+
+
+def test_upward_view_of_siblings_is_their_shared_managers_view():
+    org = hand_org(*TEAM[:2])
+    u = culture.upward_view(np.array([0.8, 0.6, 0.2, 0.4, 0.9]), org.levels, 0.25)
+    # staff: .75 * c1 + .25 * u1 = .45 + .25 * .8 = .65
+    assert u.tolist() == pytest.approx([0.8, 0.8, 0.65, 0.65, 0.65], **EXACT)
+
+
+# -------------------------------------------------------------- peer view
+def test_peer_view_is_the_mean_of_present_ties():
+    org = hand_org(*TEAM)
+    view = peers([0.8, 0.6, 0.2, 0.4, 0.9], org, np.ones(5, dtype=bool))
+    # 2 sees 3; 3 sees 2 and 4: (.2 + .9) / 2; 4 sees 3; 0 and 1 have no ties: their own value
+    assert view.tolist() == pytest.approx([0.8, 0.6, 0.4, 0.55, 0.4], **EXACT)
+
+
+def test_peer_view_ignores_empty_positions():
+    org = hand_org(*TEAM)
+    c = [0.8, 0.6, 0.2, 0.4, 0.9]
+    present = np.array([True, True, True, True, False])
+    assert peers(c, org, present).tolist() == pytest.approx([0.8, 0.6, 0.4, 0.2, 0.4], **EXACT)
+    present[3] = False  # 2 and 4 now have only an empty position: they see themselves
+    assert peers(c, org, present).tolist() == pytest.approx([0.8, 0.6, 0.2, 0.2, 0.9], **EXACT)
+
+
+# ----------------------------------------------------------- culture week
+def test_culture_week_on_a_front_line_chain_two_steps_exactly():
+    org = hand_org(*CHAIN)
+    p = make_params(CHAIN_P)
+    c1 = week([0.9, 0.5, 0.3, 0.1], org, p)
+    # executives: c + .1 (1 - c)                -> .91, .55
+    # lead:  .2 (.7 - .3) + .05 (.8 - .3) - .1 * .5 * .3 = .08 + .025 - .015 = .09 -> .39
+    # agent: .2 (.5 - .1) + .05 (.8 - .1) - .05 * .1     = .08 + .035 - .005 = .11 -> .21
+    assert c1.tolist() == pytest.approx([0.91, 0.55, 0.39, 0.21], **EXACT)
+    c2 = week(c1, org, p)
+    # executives: .91 + .1 * .09 = .919; .55 + .1 * .45 = .595
+    # lead:  u = .5 * .55 + .5 * .91 = .73;  .068 + .0205 - .0195 = .069 -> .459
+    # agent: u = .5 * .39 + .5 * .73 = .56;  .07 + .0295 - .0105 = .089 -> .299
+    assert c2.tolist() == pytest.approx([0.919, 0.595, 0.459, 0.299], **EXACT)
+
+
+def test_culture_week_with_peers_off_the_front_line_two_steps_exactly():
+    org = hand_org(*TEAM)
+    p = make_params(TEAM_P)
+    c1 = week([0.8, 0.6, 0.2, 0.4, 0.9], org, p)
+    # CEO:  .8 + .5 (.6 - .8) = .7; head (executive): .6 + .5 * 0 = .6, not pulled toward the CEO
+    # 2: .2 + .1 (.6 - .2) + .2 (.4 - .2)   = .28
+    # 3: .4 + .1 (.6 - .4) + .2 (.55 - .4)  = .45
+    # 4: .9 + .1 (.6 - .9) + .2 (.4 - .9)   = .77   (metrics and bad practice: HR is not front line)
+    assert c1.tolist() == pytest.approx([0.7, 0.6, 0.28, 0.45, 0.77], **EXACT)
+    c2 = week(c1, org, p)
+    # CEO: .7 - .05 = .65
+    # 2: .28 + .1 * .32 + .2 (.45 - .28)            = .346
+    # 3: .45 + .1 * .15 + .2 ((.28 + .77) / 2 - .45) = .48
+    # 4: .77 + .1 (-.17) + .2 (.45 - .77)           = .689
+    assert c2.tolist() == pytest.approx([0.65, 0.6, 0.346, 0.48, 0.689], **EXACT)
+
+
+def test_culture_week_leaves_empty_positions_alone_and_ignores_them_as_peers():
+    org = hand_org(*TEAM)
+    p = make_params({**TEAM_P, "culture_noise": 0.2})
+    present = np.array([True, True, True, True, False])
+    c1 = week([0.8, 0.6, 0.2, 0.4, 0.9], org, make_params(TEAM_P), present)
+    # 3 now sees only 2: .4 + .1 * .2 + .2 (.2 - .4) = .38; the empty position 4 stays .9
+    assert c1.tolist() == pytest.approx([0.7, 0.6, 0.28, 0.38, 0.9], **EXACT)
+    noisy = week([0.8, 0.6, 0.2, 0.4, 0.9], org, p, present, seed=3)
+    assert noisy[4] == 0.9
+
+
+def test_culture_noise_adds_the_generators_normal_draws_then_clips():
+    org = hand_org(*TEAM)
+    p = make_params({**TEAM_P, "culture_noise": 0.1})
+    c = [0.8, 0.6, 0.2, 0.4, 0.9]
+    z = np.random.default_rng(42).standard_normal(5)
+    expected = np.clip(np.array([0.7, 0.6, 0.28, 0.45, 0.77]) + 0.1 * z, 0.0, 1.0)
+    assert week(c, org, p, seed=42).tolist() == pytest.approx(expected.tolist(), **EXACT)
+
+
+def test_culture_stays_within_bounds_under_extreme_pulls():
+    org = hand_org(*CHAIN)
+    p = make_params({**CHAIN_P, "upward_pull": 1.0, "metric_pull": 1.0, "corruption_rate": 1.0})
+    c = week([1.0, 0.0, 1.0, 0.0], org, p)
+    assert ((c >= 0.0) & (c <= 1.0)).all()
+
+
+def test_socialise_moves_a_share_of_the_gap_and_clips_unless_unbounded():
+    rng = np.random.default_rng(0)
+    c = np.array([0.0, 0.5, 1.0])
+    assert culture.socialise(c, 1.0, 0.25, 0.0, rng).tolist() == pytest.approx([0.25, 0.625, 1.0], **EXACT)
+    target = np.array([2.0, -2.0, 1.0])
+    assert culture.socialise(c, target, 1.0, 0.0, rng).tolist() == [1.0, 0.0, 1.0]
+    assert culture.socialise(c, target, 1.0, 0.0, rng, bounds=None).tolist() == [2.0, -2.0, 1.0]
+
+
+# ------------------------------------------------------------------ skill
+SKILL_P = {
+    "onboarding_weeks": 2,
+    "onboarding_gain": 0.1,
+    "training_gain": 0.05,
+    "training_intensity": 0.4,
+    "skill_decay": 0.02,
+}
+
+
+def test_skill_week_onboarding_then_retraining_three_steps_exactly():
+    p = make_params(SKILL_P)
+    s = culture.skill_week(np.array([0.3, 0.6]), np.array([0, 5]), p)
+    # new hire: .3 + (.1 + .05 * .4) * .7 - .02 * .3 = .3 + .084 - .006 = .378
+    # veteran:  .6 + .02 * .4 - .02 * .6          = .6 + .008 - .012 = .596
+    assert s.tolist() == pytest.approx([0.378, 0.596], **EXACT)
+    s = culture.skill_week(s, np.array([1, 6]), p)
+    # .378 + .12 * .622 - .02 * .378 = .44508;  .596 + .02 * .404 - .02 * .596 = .59216
+    assert s.tolist() == pytest.approx([0.44508, 0.59216], **EXACT)
+    s = culture.skill_week(s, np.array([2, 7]), p)
+    # onboarding is over at tenure 2: .44508 + .02 * .55492 - .02 * .44508 = .4472768
+    assert s.tolist() == pytest.approx([0.4472768, 0.5884736], **EXACT)
+
+
+def test_skill_decays_without_training_and_stays_within_bounds():
+    p = make_params({**SKILL_P, "training_intensity": 0.0, "skill_decay": 0.1})
+    assert culture.skill_week(np.array([0.5]), np.array([10]), p).tolist() == pytest.approx([0.45], **EXACT)
+    greedy = make_params({**SKILL_P, "onboarding_gain": 1.0, "training_gain": 1.0, "training_intensity": 1.0})
+    s = culture.skill_week(np.array([0.0, 1.0]), np.array([0, 0]), greedy)
+    assert ((s >= 0.0) & (s <= 1.0)).all()
+
+
+# -------------------------------------------------------------- wellbeing
+WELL_P = {
+    "wellbeing_base": 0.55,
+    "care_effect": 0.4,
+    "employee_care": 0.8,
+    "overload_penalty": 1.0,
+    "bad_practice_strain": 0.3,
+    "bad_practice": 0.5,
+}
+
+
+def test_wellbeing_target_and_two_weeks_of_adjustment_exactly():
+    p = make_params(WELL_P)
+    target = culture.wellbeing_target(np.array([0.0, 0.1, 0.0]), np.array([0.0, 0.0, 1.0]), p)
+    # .55 + .4 * .3 = .67; minus overload .1 -> .57; minus strain .3 * .5 on the front line -> .52
+    assert target.tolist() == pytest.approx([0.67, 0.57, 0.52], **EXACT)
+    w = culture.wellbeing_week(np.full(3, 0.5), target, 0.1)
+    assert w.tolist() == pytest.approx([0.517, 0.507, 0.502], **EXACT)
+    w = culture.wellbeing_week(w, target, 0.1)
+    assert w.tolist() == pytest.approx([0.5323, 0.5133, 0.5038], **EXACT)
+
+
+def test_wellbeing_target_is_clipped_to_the_unit_interval():
+    high = make_params({**WELL_P, "wellbeing_base": 0.9, "care_effect": 1.0, "employee_care": 1.0})
+    low = make_params({**WELL_P, "employee_care": 0.0, "overload_penalty": 5.0})
+    assert culture.wellbeing_target(np.zeros(1), np.zeros(1), high).tolist() == [1.0]
+    assert culture.wellbeing_target(np.ones(1), np.ones(1), low).tolist() == [0.0]
+
+
+def test_quit_probability_follows_the_hazard_formula():
+    p = make_params({"base_quit_rate": 0.01, "quit_sensitivity": 5.0, "wellbeing_base": 0.55})
+    got = culture.quit_probability(np.array([0.55, 0.35, 0.75]), p)
+    hazards = [0.01, 0.01 * math.e, 0.01 / math.e]
+    assert got.tolist() == pytest.approx([1 - math.exp(-h) for h in hazards], **EXACT)
+    assert got[1] > got[0] > got[2], "lower wellbeing, more quitting"
+
+
+# ------------------------------------------------------------------ hiring
+@pytest.mark.parametrize(
+    ("labour", "fit", "target", "expected"),
+    [(0.4, 0.0, 0.9, 0.4), (0.4, 1.0, 0.9, 0.9), (0.4, 0.5, 0.9, 0.65), (0.4, 0.5, 0.2, 0.3)],
+)
+def test_hire_mean_moves_from_the_labour_market_toward_the_target_by_culture_fit(
+    labour, fit, target, expected
+):
+    assert culture.hire_mean(labour, fit, target) == pytest.approx(expected, **EXACT)
+
+
+def test_hire_replaces_only_the_masked_positions_with_seeded_draws():
+    c = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
+    mask = np.array([False, True, False, True, False])
+    out = culture.hire(c, mask, 0.5, 0.1, np.random.default_rng(9))
+    z = np.random.default_rng(9).standard_normal(2)
+    assert out[mask].tolist() == pytest.approx((0.5 + 0.1 * z).tolist(), **EXACT)
+    assert out[~mask].tolist() == [0.1, 0.3, 0.5]
+    assert c.tolist() == [0.1, 0.2, 0.3, 0.4, 0.5], "input not modified"
+
+
+def test_hire_without_spread_gives_the_mean_clipped_unless_unbounded():
+    c = np.zeros(3)
+    mask = np.ones(3, dtype=bool)
+    rng = np.random.default_rng(0)
+    assert culture.hire(c, mask, 0.7, 0.0, rng).tolist() == [0.7, 0.7, 0.7]
+    assert culture.hire(c, mask, 1.3, 0.0, rng).tolist() == [1.0, 1.0, 1.0]
+    assert culture.hire(c, mask, 1.3, 0.0, rng, bounds=None).tolist() == [1.3, 1.3, 1.3]
+
+
+def test_hires_are_distributed_with_the_given_mean_and_spread():
+    n = 40_000
+    out = culture.hire(np.zeros(n), np.ones(n, dtype=bool), 0.4, 0.1, np.random.default_rng(1), bounds=None)
+    assert out.mean() == pytest.approx(0.4, abs=4 * 0.1 / math.sqrt(n))
+    assert out.std() == pytest.approx(0.1, rel=0.03)
+
+
+# ----------------------------------------- a programme without leadership fades
+def test_service_only_programme_without_leadership_commitment_fades():
+    """Pure culture dynamics (no noise, no metrics, no bad practice): the
+    service department is trained while leaders stay at commitment 0; the
+    pull from the managers above drains the gain back toward the others."""
+    defaults = {d: SPECS[f"dept_share_{d}"].default for d in DEPARTMENTS}
+    p = make_params(
+        {"culture_noise": 0.0, "metric_pull": 0.0, "bad_practice": 0.0, "leadership_commitment": 0.0}
+    )
+    org = generate_org(
+        300,
+        defaults,
+        p.span_of_control,
+        p.peer_ties,
+        p.cross_department_ties,
+        np.random.default_rng(5),
+    )
+    service = org.dept == DEPT_INDEX["service"]
+    others = ~service & (org.level != EXECUTIVE)
+    c = np.zeros(org.size)  # the lip-service steady state
+    c[service] += p.programme_boost * (1.0 - c[service])
+
+    def gap(c):
+        return c[service].mean() - c[others].mean()
+
+    start = gap(c)
+    assert start > 0.05, "precondition: the programme lifts the service department"
+    gaps = []
+    for _ in range(300):
+        c = week(c, org, p)
+        gaps.append(gap(c))
+    assert gaps[51] < start, "already fading within a year"
+    assert gaps[-1] < 0.1 * start
+    assert c[service].mean() < 0.1 * p.programme_boost, "the service department's own gain is gone"
