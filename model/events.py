@@ -18,9 +18,9 @@ from model.params import ParameterError
 
 def new_ceo(model, commitment: float = 0.9) -> None:
     """A new CEO arrives whose real commitment to customers is ``commitment`` (0..1)."""
-    _unit("commitment", commitment)
     model.replace_employees(np.array([0]))
-    model.staff.centricity[0] = commitment
+    st = model.staff
+    st.centricity[0], st.wellbeing[0], st.tenure[0] = commitment, model.p.wellbeing_base, 0
     model.set_params(leadership_commitment=commitment)
 
 
@@ -28,7 +28,6 @@ def culture_programme(model, departments: list[str] | None = None, boost: float 
     """Train ``departments`` (default: all) in customer focus: each trained
     employee closes a share ``boost`` (default ``programme_boost``) of the gap to 1."""
     boost = model.p.programme_boost if boost is None else boost
-    _unit("boost", boost)
     mask = _in_departments(model, departments) & model.staff.present
     c = model.staff.centricity
     c[mask] += boost * (1.0 - c[mask])
@@ -37,7 +36,6 @@ def culture_programme(model, departments: list[str] | None = None, boost: float 
 def layoffs(model, share: float = 0.1, departments: list[str] | None = None) -> None:
     """Lay off ``share`` of the staff-level employees in ``departments`` (default:
     all but executive); their positions stay empty and survivors' wellbeing drops."""
-    _unit("share", share)
     if departments is None:
         departments = [d for d in DEPARTMENTS if d != "executive"]
     pool = np.flatnonzero(
@@ -51,16 +49,12 @@ def layoffs(model, share: float = 0.1, departments: list[str] | None = None) -> 
 
 def service_breakdown(model, weeks: int = 4, capacity: float = 0.5) -> None:
     """The support systems fail: for ``weeks`` weeks only ``capacity`` of the agents can work."""
-    _unit("capacity", capacity)
-    if weeks < 1:
-        raise ParameterError("event service_breakdown: weeks must be at least 1")
-    model.breakdown = (model.steps + int(weeks), capacity)
+    model.breakdown = (model.weeks_done + int(weeks), capacity)
 
 
 def outsource_logistics(model, reliability: float = 0.75) -> None:
     """Hand logistics to an outside partner: the logistics department's
     positions are cut and on-time delivery becomes ``reliability``."""
-    _unit("reliability", reliability)
     model.vacate(np.flatnonzero(_in_departments(model, ["logistics"]) & model.staff.present))
     model.set_params(partner_reliability=reliability)
 
@@ -75,6 +69,17 @@ def describe(name: str) -> str:
     return (EVENTS[name].__doc__ or "").strip().splitlines()[0]
 
 
+# Allowed range of each numeric event option; ``weeks`` must also be whole.
+OPTION_RANGES: dict[str, tuple[float, float]] = {
+    "commitment": (0.0, 1.0),
+    "boost": (0.0, 1.0),
+    "share": (0.0, 1.0),
+    "capacity": (0.0, 1.0),
+    "reliability": (0.0, 1.0),
+    "weeks": (1, 520),
+}
+
+
 def check_event(name: str, options: dict) -> None:
     """Raise ``ParameterError`` if the event or its options are not valid."""
     if name not in EVENTS:
@@ -84,16 +89,20 @@ def check_event(name: str, options: dict) -> None:
     for key, value in options.items():
         if key not in allowed:
             raise ParameterError(f"event {name}: unknown option '{key}' (allowed: {', '.join(allowed)})")
+        if value is None and sig.parameters[key].default is None:
+            continue  # the documented default
         if key == "departments":
             if not isinstance(value, list) or any(d not in DEPT_INDEX for d in value):
                 raise ParameterError(f"event {name}: departments must be a list of {', '.join(DEPARTMENTS)}")
         elif isinstance(value, bool) or not isinstance(value, int | float):
             raise ParameterError(f"event {name}: option '{key}' must be a number")
-
-
-def _unit(name: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise ParameterError(f"event option '{name}' = {value} must be within [0, 1]")
+        else:
+            lo, hi = OPTION_RANGES[key]
+            if not lo <= value <= hi or (key == "weeks" and value != int(value)):
+                kind = "a whole number" if key == "weeks" else "a number"
+                raise ParameterError(
+                    f"event {name}: option '{key}' = {value} must be {kind} in [{lo:g}, {hi:g}]"
+                )
 
 
 def _in_departments(model, departments: list[str] | None) -> np.ndarray:

@@ -13,7 +13,10 @@ from model.departments import DEPARTMENTS, LEVELS
 
 METRICS: dict[str, str] = {
     "culture_mean": "Mean customer-centricity of present employees (0..1).",
-    **{f"culture_{d}": f"Mean customer-centricity in the {d} department (0..1)." for d in DEPARTMENTS},
+    **{
+        f"culture_{d}": f"Mean customer-centricity in the {d} department (0..1; empty when nobody is left)."
+        for d in DEPARTMENTS
+    },
     **{f"culture_level_{lv}": f"Mean customer-centricity of {lv} level employees (0..1)." for lv in LEVELS},
     "wellbeing_mean": "Mean employee wellbeing (0..1).",
     "skill_mean": "Mean employee skill (0..1).",
@@ -24,7 +27,7 @@ METRICS: dict[str, str] = {
     "contacts": "Contacts reaching support this week.",
     "avg_wait_minutes": "Mean time callers held this week, minutes.",
     "abandonment_rate": "Share of callers who hung up before being answered.",
-    "first_contact_resolution": "Share of problem contacts solved at the first contact.",
+    "first_contact_resolution": "Share of problem contacts solved at the first contact (empty in a week without any).",
     "agent_occupancy": "Share of agent time spent handling contacts.",
     "satisfaction_mean": "Mean satisfaction of active customers (0..1).",
     "nps": "Net Promoter Score of active customers: % promoters - % detractors.",
@@ -51,10 +54,10 @@ def mean_or_zero(values: np.ndarray) -> float:
 
 
 def group_means(values: np.ndarray, groups: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray:
-    """Mean of ``values`` per group among ``mask`` (0 for empty groups)."""
+    """Mean of ``values`` per group among ``mask`` (NaN for an empty group)."""
     sums = np.bincount(groups[mask], weights=values[mask], minlength=k)
     counts = np.bincount(groups[mask], minlength=k)
-    return np.divide(sums, counts, out=np.zeros(k), where=counts > 0)
+    return np.divide(sums, counts, out=np.full(k, np.nan), where=counts > 0)
 
 
 def organisation_metrics(model) -> dict[str, float]:

@@ -37,6 +37,8 @@ from model.scenario import Scenario, load_scenario
 STRUCTURAL = frozenset(name for name, spec in SPECS.items() if spec.group in ("size", "organisation")) | {
     "network_degree",
     "network_rewiring",
+    "premium_share",  # who would pay a premium is drawn once
+    "expectation_spread",  # personal differences in expectation are drawn once
 }
 
 
@@ -106,6 +108,9 @@ class CultureModel(mesa.Model):
             rng = int(np.random.SeedSequence().entropy % 2**63)
         if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
             rng = int(rng)
+            if rng < 0:
+                raise ParameterError(f"the seed must be a whole number >= 0, got {rng}")
+        self._stepping = False
         super().__init__(rng=rng)
         if scenario is not None and not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
@@ -127,7 +132,8 @@ class CultureModel(mesa.Model):
         self._repeat_contacts = 0
         self._forecast_load = None
         self.occupancy = 0.0
-        self.flows = {k: 0.0 for k in METRICS}
+        self.flows = dict.fromkeys(METRICS, 0.0)
+        self.flows["first_contact_resolution"] = np.nan  # nothing to resolve before the first week
         self.metrics: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={k: (lambda m, k=k: m.metrics[k]) for k in METRICS}
@@ -197,17 +203,24 @@ class CultureModel(mesa.Model):
             raise ParameterError(f"{', '.join(fixed)} shape(s) the world when it is built; reset to change")
         self.p = self.p.replace(**changes)
 
+    @property
+    def weeks_done(self) -> int:
+        """Weeks completed so far (inside ``step`` the week under way does not count)."""
+        return self.steps - 1 if self._stepping else self.steps
+
     def fire(self, kind: str, **options) -> None:
-        """Fire an event now (see ``model.events``) and log it at the current step."""
+        """Fire an event now (see ``model.events``), logged at ``weeks_done``."""
         check_event(kind, options)
         EVENTS[kind](self, **options)
-        self.event_log.append({"step": self.steps, "type": kind, **options})
+        self.event_log.append({"step": self.weeks_done, "type": kind, **options})
 
     def schedule_at(self, step: int, kind: str, **options) -> None:
         """Fire an event after ``step`` completed weeks."""
         check_event(kind, options)
-        if step < self.steps:
-            raise ParameterError(f"event {kind} at step {step} is in the past (now {self.steps}); use fire()")
+        if step < self.weeks_done:
+            raise ParameterError(
+                f"event {kind} at step {step} is in the past (now {self.weeks_done}); use fire()"
+            )
         self.schedule.setdefault(int(step), []).append((kind, options))
 
     def expectations(self, who: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -243,12 +256,14 @@ class CultureModel(mesa.Model):
 
     # ------------------------------------------------------------ the week
     def step(self) -> None:
-        for kind, options in self.schedule.pop(self.steps - 1, []):
+        self._stepping = True
+        for kind, options in self.schedule.pop(self.weeks_done, []):
             self.fire(kind, **options)
         self.flows = dict.fromkeys(METRICS, 0.0)
         self._organisation_week()
         self._market_week()
         self._record()
+        self._stepping = False
 
     def _organisation_week(self) -> None:
         p, st, org, rng = self.p, self.staff, self.org, self.rng
@@ -366,7 +381,7 @@ class CultureModel(mesa.Model):
             service.required_agents(forecast, p.service_staffing, p.staffing_safety),
             max(1, len(self.members[DEPT_INDEX["service"]])),  # no more agents than service staff
         )
-        if self.steps <= self.breakdown[0]:
+        if self.steps <= self.breakdown[0]:  # the week under way is within the breakdown
             agents = max(1, round(agents * self.breakdown[1]))
         stats = service.erlang_a(lam, mu, theta, agents)
         self.occupancy = stats.occupancy
@@ -413,7 +428,9 @@ class CultureModel(mesa.Model):
         resolution[buy.problem] = 0.0
         resolution[buy.complains] = value * (1.0 - cx.wait_spoil(held, p.wait_tolerance_minutes))
         self._repeat_contacts = int((~hung_up & ~fcr).sum())
-        self.flows["first_contact_resolution"] = float(solved_first.sum() / n_complain) if n_complain else 1.0
+        self.flows["first_contact_resolution"] = (
+            float(solved_first.sum() / n_complain) if n_complain else np.nan
+        )
         return resolution
 
     def _experience_and_payment(self, buy: Purchases, resolution: np.ndarray) -> tuple[float, np.ndarray]:

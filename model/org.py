@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from model.departments import DEPARTMENTS, DEPT_INDEX, LEVELS
 
 EXECUTIVE, MANAGER, STAFF = range(3)
+BIG_TEAM = 64  # above this size, peer ties are drawn per person, not per pair
 
 
 class OrgChartError(ValueError):
@@ -115,9 +116,10 @@ def department_sizes(n: int, shares: dict[str, float]) -> np.ndarray:
     remainder = n - sizes.sum()
     sizes[np.argsort(-(raw - sizes), kind="stable")[:remainder]] += 1
     ex = DEPT_INDEX["executive"]
-    if sizes[ex] == 0:  # there is always a CEO
+    if sizes[ex] == 0:  # there is always a CEO: take the seat from the largest other department
         sizes[ex] = 1
-        sizes[np.argmax(sizes)] -= 1
+        others = np.where(np.arange(len(sizes)) == ex, -1, sizes)
+        sizes[np.argmax(others)] -= 1
     return sizes
 
 
@@ -181,8 +183,6 @@ def from_parents(
     if level is None:
         has_reports = np.bincount(parent[parent >= 0], minlength=n) > 0
         level = np.where(depth <= 1, EXECUTIVE, np.where(has_reports, MANAGER, STAFF))
-        # a department head is an executive; members of the executive team too
-        level[(depth == 1) & ~has_reports & (dept != DEPT_INDEX["executive"])] = STAFF
     else:
         level = level[order]
     ties = informal_ties(parent, dept, peer_ties, cross_ties, rng)
@@ -220,27 +220,45 @@ def informal_ties(
     rng: np.random.Generator,
 ) -> sp.csr_matrix:
     """Random informal ties: about ``peer_ties`` per person among teammates
-    (same manager) and ``cross_ties`` per person to other departments."""
+    (same manager) and ``cross_ties`` per person to other departments.
+
+    In a team of ``s`` each pair is tied with probability
+    ``min(1, peer_ties / (s - 1))``; in very large teams (over ``BIG_TEAM``)
+    each member instead starts Poisson(peer_ties / 2) ties to random teammates.
+    Cross-department partners are drawn uniformly from outside one's department.
+    """
     n = len(parent)
     has_parent = parent >= 0
     team_size = np.bincount(parent[has_parent], minlength=n)
-    # children of each manager are contiguous in breadth-first order
-    first_child = np.full(n, n, dtype=np.int64)
+    first_child = np.full(n, n, dtype=np.int64)  # children are contiguous in BFS order
     np.minimum.at(first_child, parent[has_parent], np.flatnonzero(has_parent))
-    src = np.repeat(np.arange(n), rng.poisson(peer_ties / 2, n))
-    src = src[(parent[src] >= 0)]
-    p = parent[src]
-    dst = first_child[p] + (rng.random(len(src)) * team_size[p]).astype(np.int64)
-    rows, cols = [src], [dst]
-    if cross_ties > 0 and n > 1:
-        src = np.repeat(np.arange(n), rng.poisson(cross_ties / 2, n))
-        dst = rng.integers(0, n, len(src))
-        keep = dept[src] != dept[dst]
-        rows.append(src[keep])
-        cols.append(dst[keep])
+    rows, cols = [], []
+    managers = np.flatnonzero(team_size >= 2)
+    for s in np.unique(team_size[managers]).tolist():
+        teams = managers[team_size[managers] == s]
+        starts = first_child[teams][:, None]
+        if s <= BIG_TEAM:
+            i, j = np.triu_indices(s, 1)
+            tied = rng.random((len(teams), len(i))) < min(1.0, peer_ties / (s - 1))
+            rows.append((starts + i)[tied])
+            cols.append((starts + j)[tied])
+        else:
+            members = (starts + np.arange(s)).ravel()
+            src = np.repeat(members, rng.poisson(peer_ties / 2, len(members)))
+            local = src - first_child[parent[src]]
+            other = (local + 1 + (rng.random(len(src)) * (s - 1)).astype(np.int64)) % s
+            rows.append(src)
+            cols.append(first_child[parent[src]] + other)
+    order = np.argsort(dept, kind="stable")
+    size = np.bincount(dept, minlength=int(dept.max()) + 1)
+    start = np.concatenate(([0], np.cumsum(size)[:-1]))
+    src = np.repeat(np.arange(n), rng.poisson(cross_ties / 2, n))
+    src = src[size[dept[src]] < n]  # someone outside the department exists
+    d = dept[src]
+    u = (rng.random(len(src)) * (n - size[d])).astype(np.int64)
+    rows.append(src)
+    cols.append(order[u + (u >= start[d]) * size[d]])
     r, c = np.concatenate(rows), np.concatenate(cols)
-    keep = r != c
-    r, c = r[keep], c[keep]
     m = sp.coo_matrix((np.ones(2 * len(r)), (np.r_[r, c], np.r_[c, r])), shape=(n, n)).tocsr()
     m.data[:] = 1.0  # duplicates collapse to one tie
     return m
@@ -291,7 +309,12 @@ def load_org_chart(path: str | Path, peer_ties: float, cross_ties: float, rng: n
 
 
 def _read_csv(path: Path) -> list[tuple[str, str, str, str, str]]:
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise OrgChartError(
+            f"{path.name}: not UTF-8 text (save the chart as UTF-8 CSV): {exc.reason}"
+        ) from None
     if not text.strip():
         raise OrgChartError(f"{path.name}: the file is empty")
     reader = csv.DictReader(io.StringIO(text))
@@ -304,6 +327,8 @@ def _read_csv(path: Path) -> list[tuple[str, str, str, str, str]]:
     reader.fieldnames = cols
     rows = []
     for line, row in enumerate(reader, start=2):
+        if None in row:
+            raise OrgChartError(f"{path.name} line {line}: more fields than the header's columns")
         rows.append(
             (
                 (row["id"] or "").strip(),

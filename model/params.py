@@ -8,6 +8,7 @@ command line and the generated parameter reference all read ``SPECS``.
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass, fields, make_dataclass, replace
 from typing import Any
 
@@ -1001,6 +1002,8 @@ def coerce(values: dict[str, Any]) -> dict[str, Any]:
             number = float(value)
         except ValueError:
             raise ParameterError(f"parameter '{name}' must be a number, got {value!r}") from None
+        if not math.isfinite(number):
+            raise ParameterError(f"parameter '{name}' must be a finite number, got {value!r}")
         if spec.integer:
             if number != int(number):
                 raise ParameterError(f"parameter '{name}' must be a whole number, got {value!r}")
@@ -1013,6 +1016,8 @@ def validate(params) -> None:
     """Check every value against its range and the cross-parameter rules."""
     for name, spec in SPECS.items():
         value = getattr(params, name)
+        if spec.integer and value != int(value):
+            raise ParameterError(f"parameter '{name}' must be a whole number, got {value!r}")
         if not spec.lo <= value <= spec.hi:
             raise ParameterError(
                 f"parameter '{name}' = {value:g} is out of range [{spec.lo:g}, {spec.hi:g}] ({spec.unit})"

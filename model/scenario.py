@@ -97,13 +97,13 @@ def parse_scenario(data: dict, name: str) -> Scenario:
     params = coerce(data.get("parameters", {}))
     make_params(params)  # ranges and cross-checks
     steps = meta.get("steps", DEFAULT_STEPS)
-    if not isinstance(steps, int) or steps < 1:
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ParameterError(f"steps must be a positive whole number, got {steps!r}")
     events = []
     for raw in data.get("events", []):
         raw = dict(raw)
         step, kind = raw.pop("step", None), raw.pop("type", None)
-        if not isinstance(step, int) or step < 0:
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
             raise ParameterError(f"every event needs a whole-number 'step' >= 0, got {step!r}")
         if not isinstance(kind, str):
             raise ParameterError("every event needs a 'type'")

@@ -107,7 +107,7 @@ def test_levels_are_inferred_from_position_in_hand_built_orgs():
     team = hand_org(*TEAM)
     assert team.level.tolist() == [EXECUTIVE, EXECUTIVE, STAFF, STAFF, STAFF]
     lone = hand_org([-1, 0, 0], ["executive", "sales", "executive"])
-    assert lone.level.tolist() == [EXECUTIVE, STAFF, EXECUTIVE], "a direct report without reports is staff"
+    assert lone.level.tolist() == [EXECUTIVE] * 3, "the CEO's direct reports are executives, even alone"
 
 
 # ------------------------------------------------------------ upward view
