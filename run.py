@@ -102,8 +102,16 @@ def cmd_report(args) -> int:
     return report_command(args)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with the one-line error convention of this command line."""
+
+    def error(self, message: str):
+        print(f"error: {message} (see '{self.prog} --help')", file=sys.stderr)
+        sys.exit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="run.py", description="CX Culture Lab")
+    parser = Parser(prog="run.py", description="CX Culture Lab")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("simulate", help="run one simulation and write a per-step table")
