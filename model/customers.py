@@ -115,7 +115,7 @@ def first_contact_resolution(staff: np.ndarray, p) -> np.ndarray:
     """Probability an answered problem is solved at the first contact: better
     staff solve more; rushing for calls per minute and escalations that an
     unempowered agent must hand on lower it [seed004]."""
-    ability = 0.5 + 0.5 * staff
+    ability = p.resolution_floor + (1.0 - p.resolution_floor) * staff
     rush = 1.0 - p.rush_penalty * (1.0 - p.metric_focus)
     authority = 1.0 - p.escalation_share * (1.0 - p.empowerment)
     return ability * rush * authority

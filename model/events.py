@@ -21,6 +21,7 @@ def new_ceo(model, commitment: float = 0.9) -> None:
     model.replace_employees(np.array([0]))
     st = model.staff
     st.centricity[0], st.wellbeing[0], st.tenure[0] = commitment, model.p.wellbeing_base, 0
+    st.skill[0] = model.p.initial_skill  # an experienced leader, new to this firm
     model.set_params(leadership_commitment=commitment)
 
 

@@ -3,14 +3,19 @@
 One step is one week. Within a week:
 
 1. scheduled events fire;
-2. the organisation: culture, skill, wellbeing, quitting and hiring;
-3. the market: word-of-mouth memory fades, prospects consider buying,
-   customers buy and meet the product, delivery and sales touchpoints;
+2. the organisation (``_organisation_week``): culture, skill, wellbeing,
+   quitting and hiring;
+3. the market (``_market_week``): word-of-mouth memory fades; prospects
+   consider buying (``_prospects_consider``); customers buy and meet the
+   product, delivery and sales touchpoints (``_purchases``);
 4. the support queue serves pre-sale questions, complaints, routine questions
-   and repeat contacts;
-5. experiences become satisfaction; customers churn; new customers join;
-6. promoters recommend and detractors warn;
-7. money is counted and the metrics recorded.
+   and repeat contacts (``_support_queue``); unanswered would-be customers buy
+   elsewhere (``_presale``); complaints are resolved or not (``_recovery``);
+5. experience becomes satisfaction, a score and revenue
+   (``_experience_and_payment``); customers churn, newcomers join
+   (``_churn_and_join``);
+6. promoters recommend and detractors warn (``_word_of_mouth``);
+7. costs and profit are counted (``_account``) and the metrics recorded.
 """
 
 from __future__ import annotations
@@ -158,8 +163,9 @@ class CultureModel(mesa.Model):
         self.staff = Staff(
             centricity=c,
             wellbeing=np.full(n, p.wellbeing_base),
-            skill=np.clip(0.6 + 0.1 * rng.standard_normal(n), 0, 1),
-            tenure=rng.integers(p.onboarding_weeks, 520, n, endpoint=True),
+            skill=np.full(n, p.initial_skill),
+            tenure=rng.geometric(max(p.base_quit_rate, 1e-6), n)
+            - 1,  # steady state of a constant quit hazard
             present=np.ones(n, dtype=bool),
         )
         self.frontline = np.isin(self.org.dept, [DEPT_INDEX[d] for d in FRONTLINE]).astype(float)
@@ -346,8 +352,8 @@ class CultureModel(mesa.Model):
 
     def _purchases(self, active: np.ndarray) -> Purchases:
         """Customers buy and meet the product, delivery and sales touchpoints;
-        some touchpoints go wrong, some purchases hit a trap, and about half of
-        those with a problem complain [tarp1986]."""
+        some touchpoints go wrong, some purchases hit a trap, and a share
+        ``complaint_rate`` of those with a problem complain [tarp1986]."""
         p, rng = self.p, self.rng
         buyers = active[rng.random(len(active)) < p.purchase_rate]
         k, es = len(buyers), p.employee_share
@@ -383,7 +389,9 @@ class CultureModel(mesa.Model):
         )
         if self.steps <= self.breakdown[0]:  # the week under way is within the breakdown
             agents = max(1, round(agents * self.breakdown[1]))
-        stats = service.erlang_a(lam, mu, theta, agents)
+        stats, called_back = service.with_callbacks(
+            lam, mu, theta, agents, p.callback_offer, p.callback_threshold_minutes
+        )
         self.occupancy = stats.occupancy
         needed, held, hung_up = service.draw_contacts(stats, theta, n_ask + n_complain, rng)
         callback = (needed > p.callback_threshold_minutes) & (rng.random(len(needed)) < p.callback_offer)
@@ -393,8 +401,8 @@ class CultureModel(mesa.Model):
             agents=agents,
             contacts=contacts,
             agent_occupancy=stats.occupancy,
-            avg_wait_minutes=float(held.mean()) if len(held) else stats.mean_wait,
-            abandonment_rate=float(hung_up.mean()) if len(hung_up) else stats.p_abandon,
+            avg_wait_minutes=stats.mean_wait * (1.0 - called_back),
+            abandonment_rate=stats.p_abandon * (1.0 - called_back),
         )
         return agents, held, hung_up
 
@@ -415,15 +423,15 @@ class CultureModel(mesa.Model):
     def _recovery(self, buy: Purchases, held: np.ndarray, hung_up: np.ndarray) -> np.ndarray:
         """How well each purchase's problem was handled (1 when there was none):
         silent sufferers stay unresolved [tarp1986]; complaints are solved at the
-        first contact or after another one (which halves the value), less what
-        the wait spoiled; unresolved callers contact again next week."""
+        first contact or after another one (worth ``repeat_contact_value``), less
+        what the wait spoiled; unresolved callers contact again next week."""
         p = self.p
         n_complain = len(held)
         fcr = self.rng.random(n_complain) < cx.first_contact_resolution(
             self._served("recovery", n_complain), p
         )
         solved_first = ~hung_up & fcr
-        value = np.where(hung_up, 0.0, np.where(solved_first, 1.0, 0.5))
+        value = np.where(hung_up, 0.0, np.where(solved_first, 1.0, p.repeat_contact_value))
         resolution = np.ones(len(buy.buyers))
         resolution[buy.problem] = 0.0
         resolution[buy.complains] = value * (1.0 - cx.wait_spoil(held, p.wait_tolerance_minutes))

@@ -153,27 +153,52 @@ def required_agents(load_erlang: float, staffing: float, safety: float) -> int:
     return max(1, round(staffing * (load_erlang + safety * math.sqrt(load_erlang))))
 
 
+def wait_rate(stats: QueueStats, theta: float) -> float:
+    """Rate (per minute) of the exponential wait a queued contact would need,
+    chosen so that with exponential patience ``theta`` (per hour)
+    P(abandon) = ``p_abandon``; then the mean hold time is ``mean_wait``
+    (Garnett's identity P(ab) = theta E[W])."""
+    theta_min = theta / 60.0
+    if stats.p_abandon > 0 and stats.p_wait > 0:
+        return theta_min * max(stats.p_wait / stats.p_abandon - 1.0, 1e-9)
+    return stats.p_wait / stats.mean_wait if stats.mean_wait > 0 else math.inf
+
+
+def with_callbacks(
+    lam: float, mu: float, theta: float, n: int, offer: float, threshold_minutes: float
+) -> tuple[QueueStats, float]:
+    """Erlang A centre where callers who would hold longer than the threshold
+    are offered a callback and a share ``offer`` take it: they leave the queue
+    and are called back in idle time, which cuts the wait of everyone else.
+
+    The callback share is taken from the centre without callbacks (one step of
+    the fixed point). Returns the stats of the queue that remains (occupancy
+    including the callbacks' work) and the share of contacts called back.
+    """
+    stats = erlang_a(lam, mu, theta, n)
+    if offer <= 0 or stats.p_wait <= 0:
+        return stats, 0.0
+    share = offer * stats.p_wait * math.exp(-wait_rate(stats, theta) * threshold_minutes)
+    queued = erlang_a(lam * (1.0 - share), mu, theta, n)
+    occupancy = min(1.0, queued.occupancy + lam * share / (mu * n))
+    return QueueStats(queued.p_wait, queued.mean_wait, queued.p_abandon, occupancy), share
+
+
 def draw_contacts(stats: QueueStats, theta: float, count: int, rng: np.random.Generator):
     """Draw each contact's hold time (minutes) and whether it hangs up,
     consistently with the steady state ``stats``.
 
     A contact waits with probability ``p_wait``; the time it would need to wait
-    is exponential with rate ``nu``, its patience exponential with rate
-    ``theta``; it hangs up when patience runs out first. ``nu`` is chosen so
-    that ``P(abandon) = p_abandon``, and then the mean hold time equals
-    ``mean_wait`` (Garnett's identity P(ab) = theta E[W]).
+    is exponential with rate ``wait_rate``, its patience exponential with rate
+    ``theta``; it hangs up when patience runs out first.
 
     Returns:
         (needed wait in minutes, held time in minutes, abandoned flags).
     """
     waits = rng.random(count) < stats.p_wait
-    theta_min = theta / 60.0
-    if stats.p_abandon > 0 and stats.p_wait > 0:
-        nu = theta_min * max(stats.p_wait / stats.p_abandon - 1.0, 1e-9)
-    else:  # nobody hangs up: waits from the mean wait alone
-        nu = stats.p_wait / stats.mean_wait if stats.mean_wait > 0 else np.inf
+    nu = wait_rate(stats, theta)
     needed = np.where(waits, rng.exponential(1.0, count) / nu, 0.0)
-    patience = rng.exponential(1.0 / theta_min, count)
+    patience = rng.exponential(60.0 / theta, count)
     abandoned = waits & (patience < needed) & (stats.p_abandon > 0)
     held = np.where(abandoned, patience, needed)
     return needed, held, abandoned

@@ -11,12 +11,13 @@ BIBLIOGRAPHY: dict[str, str] = {
         "up after 16 minutes bought elsewhere."
     ),
     "seed001": (
-        "Essay on satisfaction and loyalty (shared/seeds/001): meeting "
+        "Kraus, E. 'October is Customer Service Month', excerpt from 365 Days of "
+        "Marketing (shared/seeds/001): meeting "
         "expectations is only acceptable, delight needs more; satisfied "
         "customers pay a premium of about 15%."
     ),
     "seed002": (
-        "Essay on the customer journey and partners (shared/seeds/002): product "
+        "'Why customer service is a feeling' (essay, shared/seeds/002): product "
         "quality > on-time delivery > right product > problem resolution; price "
         "matters little; overpromising raises expectations; a logistics partner "
         "is only partly under the firm's control."
