@@ -1,0 +1,31 @@
+"""Batch experiments: TOML spec -> design -> runner (serial, processes, Dask) -> Parquet store -> report.
+
+from experiments import load_spec, run_experiment, load_results
+spec = load_spec("experiments/commitment_vs_staffing.toml")
+run_experiment(spec, "results/commitment_vs_staffing")
+table = load_results("results/commitment_vs_staffing")
+"""
+
+from experiments.design import Design, build_design
+from experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor, make_executor
+from experiments.runner import RunSummary, run_experiment
+from experiments.spec import ExperimentSpec, SpecError, load_spec, parse_spec
+from experiments.store import load_failures, load_results, read_manifest
+
+__all__ = [
+    "DaskExecutor",
+    "Design",
+    "ExperimentSpec",
+    "ProcessExecutor",
+    "RunSummary",
+    "SerialExecutor",
+    "SpecError",
+    "build_design",
+    "load_failures",
+    "load_results",
+    "load_spec",
+    "make_executor",
+    "parse_spec",
+    "read_manifest",
+    "run_experiment",
+]

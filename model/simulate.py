@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import platform
 from importlib.metadata import version
@@ -43,6 +44,15 @@ def model_table(model: CultureModel) -> pd.DataFrame:
     return table
 
 
+@functools.cache
+def versions() -> dict[str, str]:
+    """Versions of Python and the packages results depend on (looked up once)."""
+    return {
+        "python": platform.python_version(),
+        **{pkg: version(pkg) for pkg in ("mesa", "numpy", "networkx", "pandas", "scipy")},
+    }
+
+
 def provenance(model: CultureModel, steps: int) -> dict:
     """Everything needed to reproduce a run."""
     return {
@@ -51,10 +61,7 @@ def provenance(model: CultureModel, steps: int) -> dict:
         "steps": steps,
         "parameters": model.p.as_dict(),
         "events": model.event_log,
-        "versions": {
-            "python": platform.python_version(),
-            **{pkg: version(pkg) for pkg in ("mesa", "numpy", "networkx", "pandas", "scipy")},
-        },
+        "versions": versions(),
     }
 
 

@@ -1,0 +1,113 @@
+"""Run an experiment: design -> tasks -> an executor -> results streamed to the store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from experiments.design import Design, Run, build_design, model_inputs
+from experiments.evaluate import RunResult, RunTask, run_task
+from experiments.executors import Executor, SerialExecutor, WorkerLost
+from experiments.spec import ExperimentSpec
+from experiments.store import Store
+from model.metrics import METRICS
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one call of ``run_experiment`` did."""
+
+    out: Path
+    total: int
+    skipped: int  # already finished before this call (resume)
+    finished: int
+    failed: int
+    seconds: float
+
+
+def make_task(spec: ExperimentSpec, design: Design, run: Run) -> RunTask:
+    """The worker's task for one run of the design."""
+    params, events = model_inputs(spec, design.conditions[run.condition])
+    metrics = None if spec.metrics == tuple(METRICS) else spec.metrics
+    return RunTask(
+        run_id=run.run_id,
+        seed=run.seed,
+        scenario=spec.scenario,
+        steps=spec.steps,
+        params=params,
+        events=events,
+        record=spec.record,
+        metrics=metrics,
+    )
+
+
+def run_experiment(
+    spec: ExperimentSpec,
+    out: str | Path,
+    *,
+    executor: Executor | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    design: Design | None = None,
+    task_fn: Callable[[RunTask], RunResult] = run_task,
+) -> RunSummary:
+    """Run every run of ``spec`` that ``out`` does not hold yet, writing each as it finishes.
+
+    Args:
+        spec: a validated spec (``load_spec``).
+        out: the results directory (created; must be empty or hold this experiment).
+        executor: where runs execute (default: serially in this process).
+        resume: continue an experiment already in ``out`` (refused if its spec changed).
+        progress: show a progress bar (runs done, failures, ETA) on stderr.
+        design: ``build_design(spec)`` if already built.
+        task_fn: what evaluates one run (a picklable module-level function); the
+            model by default, swappable like an EMA Workbench model function.
+
+    Raises:
+        SpecError: an invalid design, or ``out`` holds something else.
+    """
+    start = time.perf_counter()
+    design = design or build_design(spec)
+    store = Store.open(out, spec, design, resume=resume)
+    executor = executor or SerialExecutor()
+    try:
+        pending = store.pending()
+        runs = {r.run_id: r for r in pending}
+        tasks = (make_task(spec, design, r) for r in pending)
+        skipped = len(design.runs) - len(pending)
+        finished = failed = 0
+        with tqdm(
+            total=len(design.runs),
+            initial=skipped,
+            unit="run",
+            desc=spec.name,
+            disable=not progress,
+            dynamic_ncols=True,
+            smoothing=0.1,
+        ) as bar:
+            bar.set_postfix(failed=0)
+            for task, outcome in executor.run(task_fn, tasks):
+                run = runs[task.run_id]
+                if isinstance(outcome, RunResult) and outcome.ok:
+                    store.write_run(run, outcome.table, outcome.provenance)
+                    finished += 1
+                else:
+                    store.write_failure(run, _error(outcome))
+                    failed += 1
+                    bar.set_postfix(failed=failed, refresh=False)
+                bar.update()
+    finally:
+        store.close()
+    return RunSummary(Path(out), len(design.runs), skipped, finished, failed, time.perf_counter() - start)
+
+
+def _error(outcome: object) -> dict[str, str]:
+    if isinstance(outcome, RunResult):
+        return dict(outcome.error or {})
+    if isinstance(outcome, WorkerLost):
+        return {"type": "WorkerLost", "message": str(outcome)}
+    return {"type": type(outcome).__name__, "message": str(outcome)}
