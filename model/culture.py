@@ -127,6 +127,21 @@ def quit_probability(w: np.ndarray, p) -> np.ndarray:
     return -np.expm1(-hazard)
 
 
+def quitters(w: np.ndarray, present: np.ndarray, u: np.ndarray, p) -> np.ndarray:
+    """Who quits this week: present employees with ``u < quit_probability(w)``.
+
+    Exactly that rule, computed only where ``u`` is below the largest
+    probability (thinning), since few employees quit in any one week.
+    """
+    if not present.any():
+        return np.zeros(len(w), dtype=bool)
+    bound = quit_probability(np.array([w[present].min()]), p)[0]
+    maybe = np.flatnonzero(present & (u < bound))
+    out = np.zeros(len(w), dtype=bool)
+    out[maybe[u[maybe] < quit_probability(w[maybe], p)]] = True
+    return out
+
+
 def service_quality(c: np.ndarray, s: np.ndarray, w: np.ndarray, frontline: np.ndarray, p) -> np.ndarray:
     """Quality of the service each employee delivers, 0..1: a weighted mean of
     customer focus, skill and wellbeing, and for front-line staff also of

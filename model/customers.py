@@ -106,6 +106,18 @@ def churn_probability(sat: np.ndarray, p) -> np.ndarray:
     return -np.expm1(-hazard)
 
 
+def churners(sat: np.ndarray, u: np.ndarray, p) -> np.ndarray:
+    """Who churns: ``u < churn_probability(sat)``, evaluated only where ``u`` is
+    below the largest probability (thinning; exactly the same rule)."""
+    if len(sat) == 0:
+        return np.zeros(0, dtype=bool)
+    bound = churn_probability(np.array([sat.min()]), p)[0]
+    maybe = np.flatnonzero(u < bound)
+    out = np.zeros(len(sat), dtype=bool)
+    out[maybe[u[maybe] < churn_probability(sat[maybe], p)]] = True
+    return out
+
+
 def wait_spoil(held_minutes: np.ndarray, tolerance: float) -> np.ndarray:
     """Share of a contact's value spoiled by waiting: half at the tolerance."""
     return held_minutes / (held_minutes + tolerance)

@@ -257,6 +257,10 @@ class CultureModel(mesa.Model):
         present = self.staff.present
         self.members = [np.flatnonzero(present & (self.org.dept == d)) for d in range(len(DEPARTMENTS))]
         self.server_pools = {t: cx.server_pool(t, self.members) for t in TOUCHPOINTS}
+        filled = np.array([len(m) for m in self.members])
+        vacancy = np.divide(self.positions, filled, out=np.ones(len(filled)), where=filled > 0) - 1.0
+        self.vacancy_load = vacancy[self.org.dept]  # others' work each present person carries
+        self.in_service = (self.org.dept == DEPT_INDEX["service"]).astype(float)
         self.tie_weight = self.org.ties @ present.astype(float)
         self.executive = present & (self.org.level == EXECUTIVE)
 
@@ -288,7 +292,7 @@ class CultureModel(mesa.Model):
         target = culture.wellbeing_target(self._overload(), self.frontline, p)
         st.wellbeing = culture.wellbeing_week(st.wellbeing, target, p.wellbeing_rate)
 
-        quits = st.present & (rng.random(org.size) < culture.quit_probability(st.wellbeing, p))
+        quits = culture.quitters(st.wellbeing, st.present, rng.random(org.size), p)
         quits[0] = False  # the CEO leaves only through a new_ceo event
         mean = culture.hire_mean(
             p.labour_market_centricity, p.hiring_culture_fit, st.centricity[self.executive].mean()
@@ -308,11 +312,8 @@ class CultureModel(mesa.Model):
         """Workload above comfortable: support agents' occupancy for the service
         department, plus the work of empty positions for everyone."""
         p = self.p
-        filled = np.array([len(m) for m in self.members])
-        vacancy = np.divide(self.positions, filled, out=np.ones(len(filled)), where=filled > 0) - 1.0
-        over = vacancy[self.org.dept]
         busy = max(0.0, self.occupancy - p.comfortable_occupancy) / max(1e-9, 1.0 - p.comfortable_occupancy)
-        return over + busy * (self.org.dept == DEPT_INDEX["service"])
+        return self.vacancy_load + busy * self.in_service
 
     def _market_week(self) -> None:
         mk, p = self.market, self.p
@@ -460,7 +461,7 @@ class CultureModel(mesa.Model):
     def _churn_and_join(self, active: np.ndarray, adopters: np.ndarray) -> np.ndarray:
         """Dissatisfied customers churn; newcomers join. Returns those leaving."""
         p, mk = self.p, self.market
-        leaving = active[self.rng.random(len(active)) < cx.churn_probability(mk.satisfaction[active], p)]
+        leaving = active[cx.churners(mk.satisfaction[active], self.rng.random(len(active)), p)]
         mk.status[leaving] = cx.CHURNED
         mk.tenure[active] += 1  # a week more for everyone active this week
         mk.status[adopters] = cx.ACTIVE
