@@ -66,8 +66,9 @@ EVENTS: dict[str, Callable[..., None]] = {
 
 
 def describe(name: str) -> str:
-    """First line of an event's docstring, for help texts."""
-    return (EVENTS[name].__doc__ or "").strip().splitlines()[0]
+    """The first paragraph of an event's docstring on one line, for help texts."""
+    paragraph = (EVENTS[name].__doc__ or "").strip().split("\n\n")[0]
+    return " ".join(paragraph.split())
 
 
 # Allowed range of each numeric event option; ``weeks`` must also be whole.
