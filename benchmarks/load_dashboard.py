@@ -37,19 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from viz.serve import command, environment  # noqa: E402
+from viz.serve import CHROMIUM, CHROMIUM_FLAGS, command, environment  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]")
 
 
@@ -136,7 +125,7 @@ def run(sessions: int, seconds: float) -> dict:
     try:
         result["rss_idle_mib"] = round(rss_mib(proc.pid), 1)
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
             # Participants join one after another (a browser tab each), each page
             # drawn before the next opens: all at the same instant only makes
             # every page wait for all the others.

@@ -30,7 +30,7 @@ FRAME_PER_PLAYER = 0.05  # extra seconds between redraws per other session playi
 
 TABS: dict[str, tuple[str, ...]] = {
     "Overview": ("culture", "funnel", "satisfaction", "money"),
-    "Organisation": ("org", "culture"),
+    "Organisation": ("org", "culture", "people"),
     "Customers": ("network", "funnel", "wom", "satisfaction"),
     "Service and money": ("service", "money"),
 }

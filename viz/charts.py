@@ -322,6 +322,20 @@ def draw_service(fig: Figure, snaps: Sequence[Snapshot], horizon: int) -> None:
             ("avg_wait_minutes", "wait (min)", "#8c564b", 1.0, (0, None), None),
             ("abandonment_rate", "hung up %", "#d1495b", 100.0, (0, None), None),
             ("lost_presale", "buyers lost", "#6b6b6b", 1.0, (0, None), None),
+            ("first_contact_resolution", "solved 1st %", "#2a9d4b", 100.0, (0, 100), None),
+        ],
+    )
+
+
+def draw_people(fig: Figure, snaps: Sequence[Snapshot], horizon: int) -> None:
+    _rows(
+        fig,
+        snaps,
+        horizon,
+        [
+            ("wellbeing_mean", "wellbeing", "#9467bd", 1.0, (0, 1), None),
+            ("employee_turnover", "quits %/week", "#d1495b", 100.0, (0, None), None),
+            ("service_quality", "service quality", "#1f77b4", 1.0, (0, 1), None),
         ],
     )
 
@@ -532,8 +546,15 @@ CHARTS: dict[str, Chart] = {
         Chart(
             "service",
             "Waiting and abandonment",
-            _help("avg_wait_minutes", "abandonment_rate", "lost_presale"),
+            _help("avg_wait_minutes", "abandonment_rate", "lost_presale", "first_contact_resolution"),
             draw_service,
+            size=(6.4, 4.8),
+        ),
+        Chart(
+            "people",
+            "People and service quality",
+            _help("wellbeing_mean", "employee_turnover", "service_quality"),
+            draw_people,
             size=(6.4, 3.9),
         ),
         Chart(

@@ -10,6 +10,20 @@ from pathlib import Path
 APP = Path(__file__).with_name("app.py")
 ALL_INTERFACES = {"0.0.0.0", "::", "[::]", ""}
 
+# Headless Chromium for the browser tests and the load test (Debian's package; flags
+# from shared/PLATFORM.md: without the networking ones it tries to reach outside hosts).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 def command(host: str, port: int) -> list[str]:
     """The ``solara run`` command line for ``host`` and ``port``."""

@@ -17,19 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from viz.serve import command, environment
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from viz.serve import CHROMIUM, CHROMIUM_FLAGS, command, environment
 
 
 def pytest_collection_modifyitems(config, items):
