@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.customers import ACTIVE, CHURNED, PROSPECT, nps
+from model.customers import ACTIVE, CHURNED, PROSPECT
 from model.departments import DEPARTMENTS, LEVELS
 
 METRICS: dict[str, str] = {
@@ -81,13 +81,16 @@ def market_metrics(model) -> dict[str, float]:
     mk = model.market
     counts = np.bincount(mk.status, minlength=3)
     active = mk.status == ACTIVE
-    scores = mk.score[active]
+    n = int(counts[ACTIVE])
+    scores = np.bincount(mk.score[active], minlength=11)  # how many gave each 0-10 score
+    promoters = scores[9:].sum() / n if n else 0.0
+    detractors = scores[:7].sum() / n if n else 0.0
     return {
         "satisfaction_mean": mean_or_zero(mk.satisfaction[active]),
-        "nps": nps(scores),
-        "promoters": float(np.mean(scores >= 9)) if len(scores) else 0.0,
-        "detractors": float(np.mean(scores <= 6)) if len(scores) else 0.0,
-        "active_customers": int(counts[ACTIVE]),
+        "nps": 100.0 * (promoters - detractors),
+        "promoters": float(promoters),
+        "detractors": float(detractors),
+        "active_customers": n,
         "prospects": int(counts[PROSPECT]),
         "churned": int(counts[CHURNED]),
     }
