@@ -45,8 +45,10 @@ def socialise(
     ``bounds=None`` leaves the linear dynamics unclipped, as the Harrison-Carroll
     closed form assumes.
     """
-    out = c + rate * (target - c) + noise_sd * rng.standard_normal(len(c))
-    return out if bounds is None else np.clip(out, *bounds)
+    unit_rate = np.isscalar(rate) and rate == 1.0
+    out = np.array(target, dtype=float, copy=True) if unit_rate else c + rate * (target - c)
+    out += noise_sd * rng.standard_normal(len(c))
+    return out if bounds is None else np.clip(out, *bounds, out=out)
 
 
 def hire(
@@ -92,9 +94,9 @@ def culture_week(
         + p.peer_pull * (peers - c)
         + frontline * (p.metric_pull * (p.metric_focus - c) - p.corruption_rate * p.bad_practice * c)
     )
-    drift = np.where(executive, p.leadership_anchor * (p.leadership_commitment - c), drift)
-    new = socialise(c, c + drift, 1.0, p.culture_noise, rng)
-    return np.where(present, new, c)
+    drift[executive] = p.leadership_anchor * (p.leadership_commitment - c[executive])
+    new = socialise(c, c + drift, 1.0, p.culture_noise, rng)  # rate 1: the drift is the whole pull
+    return new if present.all() else np.where(present, new, c)
 
 
 def skill_week(s: np.ndarray, tenure: np.ndarray, p) -> np.ndarray:
