@@ -93,11 +93,18 @@ def recommendation_score(sat: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(10.0 * sat), 0, 10).astype(np.int8)
 
 
+def promoter_shares(scores: np.ndarray) -> tuple[float, float]:
+    """Shares of promoters (9-10) and detractors (0-6) among 0-10 scores."""
+    if len(scores) == 0:
+        return 0.0, 0.0
+    counts = np.bincount(scores, minlength=11)
+    return float(counts[9:].sum() / len(scores)), float(counts[:7].sum() / len(scores))
+
+
 def nps(scores: np.ndarray) -> float:
     """Net Promoter Score: % promoters (9-10) - % detractors (0-6)."""
-    if len(scores) == 0:
-        return 0.0
-    return 100.0 * (np.mean(scores >= 9) - np.mean(scores <= 6))
+    promoters, detractors = promoter_shares(scores)
+    return 100.0 * (promoters - detractors)
 
 
 def churn_probability(sat: np.ndarray, p) -> np.ndarray:

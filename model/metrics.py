@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.customers import ACTIVE, CHURNED, PROSPECT
+from model.customers import ACTIVE, CHURNED, PROSPECT, promoter_shares
 from model.departments import DEPARTMENTS, LEVELS
 
 METRICS: dict[str, str] = {
@@ -81,16 +81,13 @@ def market_metrics(model) -> dict[str, float]:
     mk = model.market
     counts = np.bincount(mk.status, minlength=3)
     active = mk.status == ACTIVE
-    n = int(counts[ACTIVE])
-    scores = np.bincount(mk.score[active], minlength=11)  # how many gave each 0-10 score
-    promoters = scores[9:].sum() / n if n else 0.0
-    detractors = scores[:7].sum() / n if n else 0.0
+    promoters, detractors = promoter_shares(mk.score[active])
     return {
         "satisfaction_mean": mean_or_zero(mk.satisfaction[active]),
         "nps": 100.0 * (promoters - detractors),
-        "promoters": float(promoters),
-        "detractors": float(detractors),
-        "active_customers": n,
+        "promoters": promoters,
+        "detractors": detractors,
+        "active_customers": int(counts[ACTIVE]),
         "prospects": int(counts[PROSPECT]),
         "churned": int(counts[CHURNED]),
     }

@@ -87,8 +87,8 @@ def erlang_a(lam: float, mu: float, theta: float, n: int) -> QueueStats:
     )
 
 
-def erlang_c_limit_check(lam: float, mu: float, n: int) -> dict[str, float]:
-    """Erlang C from the log-gamma form, an independent check of ``erlang_c``."""
+def erlang_c_log_form(lam: float, mu: float, n: int) -> dict[str, float]:
+    """Erlang C from its log-gamma closed form: an independent check of ``erlang_c`` (used by the tests)."""
     a = lam / mu
     log_term = n * math.log(a) - gammaln(n + 1) + math.log(n / (n - a))
     ks = np.arange(n)

@@ -78,7 +78,7 @@ def bass_case(rng: np.random.Generator, market: int, p: float = 0.03, q: float =
         joins = ~adopted & (rng.random(market) < prob)
         adopted |= joins
         f_sim[t + 1] = adopted.mean()
-        f_rec[t + 1] = f_rec[t] + (1 - f_rec[t]) * prob_scalar(p, q, f_rec[t], dt)
+        f_rec[t + 1] = f_rec[t] + (1 - f_rec[t]) * float(wom.adoption_probability(p, q, f_rec[t], dt=dt))
     rows = []
     for year in (5, 10, 15):
         exact = float(wom.bass_cdf(year, p, q))
@@ -94,10 +94,6 @@ def bass_case(rng: np.random.Generator, market: int, p: float = 0.03, q: float =
     se = math.sqrt(f_star * (1 - f_star) / market) / density
     rows.append(_row("bass", "peak time (years)", exact_peak, crossing, Z * se + discretisation + dt))
     return rows
-
-
-def prob_scalar(p: float, q: float, f: float, dt: float) -> float:
-    return float(wom.adoption_probability(p, q, f, dt=dt))
 
 
 def culture_case(rng: np.random.Generator, employees: int, steps: int) -> list[dict]:
