@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -29,6 +30,11 @@ def _median_ms(fn, repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - t)
     return 1000 * statistics.median(times)
+
+
+def _load() -> str:
+    """The machine's load average, printed with the figures: other work inflates them."""
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def organisation(n: int, repeats: int) -> dict:
@@ -96,17 +102,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    r = 20 if args.quick else 100
+    r = 50 if args.quick else 300
+    print(f"{os.cpu_count()} cores, {_load()} (medians; other load inflates them)")
     print("organisation step (target: <= 1 ms at 10k, <= 20 ms at 100k employees)")
     for n in (1_000, 10_000, 100_000):
-        res = _child("organisation", [n, r if n < 100_000 else r // 2])
+        repeats = r if n < 100_000 else r // 5
+        res = _child("organisation", [n, repeats])
         print(
             f"  {n:>7,} employees: org build {res['org_build_s']:.2f} s, "
-            f"organisation step {res['org_step_ms']:.3f} ms (median of {r})"
+            f"organisation step {res['org_step_ms']:.3f} ms (median of {repeats})"
         )
     print("full model step (targets: 2 / 15 / 150 ms; <= 1.5 GiB at the largest)")
     for n, market in ((1_000, 10_000), (10_000, 100_000), (100_000, 1_000_000)):
-        res = _child("full", [n, market, r if market < 1_000_000 else 10])
+        res = _child("full", [n, market, r if market < 1_000_000 else 20])
         print(
             f"  {n:>7,} employees, {market:>9,} market: build {res['build_s']:.2f} s, "
             f"step {res['step_ms']:.2f} ms, peak memory {res['peak_gib']:.2f} GiB"

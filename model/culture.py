@@ -10,26 +10,57 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from model.sampling import thinned
 
-def upward_view(c: np.ndarray, levels: list[tuple[np.ndarray, np.ndarray]], top_reach: float) -> np.ndarray:
-    """Centricity each employee sees above them, weighted by hierarchy.
 
-    ``u_i = (1 - top_reach) * c[manager] + top_reach * u[manager]``: the direct
-    manager weighs most and every level further up (up to the CEO) a factor
-    ``top_reach`` less. The CEO sees their own centricity. ``levels`` lists
-    (employees, their managers) depth by depth from the top (``Org.levels``).
+def upward_matrix(parent: np.ndarray, depth: np.ndarray, top_reach: float) -> sp.csr_matrix:
+    """The weights of ``upward_view``, solving ``u_i = (1 - top_reach) c[manager] +
+    top_reach u[manager]`` with ``u = c`` for the CEO (``parent`` -1, depth 0).
+
+    Row ``i`` holds ``(1 - top_reach) top_reach^(k-1)`` for the manager ``k``
+    levels above and, for the CEO at depth ``d``, what is left: ``top_reach^(d-1)``.
+    Built once per org chart and ``top_reach``.
     """
-    u = c.copy()
-    for nodes, managers in levels:
-        u[nodes] = (1.0 - top_reach) * c[managers] + top_reach * u[managers]
-    return u
+    n = len(parent)
+    rows, cols, vals = [np.flatnonzero(depth == 0)], [np.flatnonzero(depth == 0)], [np.ones(1)]
+    node = np.flatnonzero(depth > 0)
+    above, k = parent[node], 1
+    while len(node):
+        top = depth[node] == k  # the manager k levels above is the CEO
+        vals.append(np.where(top, 1.0, 1.0 - top_reach) * top_reach ** (k - 1))
+        rows.append(node)
+        cols.append(above)
+        node, above, k = node[~top], parent[above[~top]], k + 1
+    data = np.concatenate(vals)
+    return sp.csr_matrix((data, (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
 
 
-def peer_view(c: np.ndarray, present: np.ndarray, ties: sp.csr_matrix, weight: np.ndarray) -> np.ndarray:
-    """Mean centricity of each employee's present informal ties (their own
-    where they have none); ``weight`` is ``ties @ present``, the number of them."""
-    total = ties @ (c * present)
-    return np.divide(total, weight, out=c.copy(), where=weight > 0)
+def upward_view(c: np.ndarray, upward: sp.csr_matrix) -> np.ndarray:
+    """Centricity each employee sees above them, weighted by hierarchy: the direct
+    manager weighs most and every level further up (up to the CEO) a factor
+    ``top_reach`` less; the CEO sees their own. ``upward = upward_matrix(...)``."""
+    return upward @ c
+
+
+def peer_matrix(ties: sp.csr_matrix, present: np.ndarray) -> sp.csr_matrix:
+    """The weights of ``peer_view``: each row spreads 1 evenly over the present
+    informal ties; someone with none weighs only themselves.
+
+    Built once, and again whenever who is present changes (layoffs, outsourcing).
+    """
+    to_present = ties @ sp.diags(present.astype(float))
+    count = np.asarray(to_present.sum(axis=1)).ravel()
+    alone = (count == 0).astype(float)
+    weights = sp.diags(np.divide(1.0, count, out=np.zeros_like(count), where=count > 0)) @ to_present
+    weights = (weights + sp.diags(alone)).tocsr()
+    weights.eliminate_zeros()
+    return weights
+
+
+def peer_view(c: np.ndarray, peers: sp.csr_matrix) -> np.ndarray:
+    """Mean centricity of each employee's present informal ties (their own where
+    they have none), with ``peers = peer_matrix(ties, present)``."""
+    return peers @ c
 
 
 def socialise(
@@ -45,10 +76,16 @@ def socialise(
     ``bounds=None`` leaves the linear dynamics unclipped, as the Harrison-Carroll
     closed form assumes.
     """
-    unit_rate = np.isscalar(rate) and rate == 1.0
-    out = np.array(target, dtype=float, copy=True) if unit_rate else c + rate * (target - c)
-    out += noise_sd * rng.standard_normal(len(c))
-    return out if bounds is None else np.clip(out, *bounds, out=out)
+    return jitter(c + rate * (target - c), noise_sd, rng, bounds)
+
+
+def jitter(
+    x: np.ndarray, noise_sd: float, rng: np.random.Generator, bounds: tuple[float, float] | None = (0.0, 1.0)
+) -> np.ndarray:
+    """Add week-to-week individual variation ``noise_sd * N(0, 1)`` to ``x`` in
+    place, then clip it to ``bounds`` (unless None); returns ``x``."""
+    x += noise_sd * rng.standard_normal(len(x))
+    return x if bounds is None else np.clip(x, *bounds, out=x)
 
 
 def hire(
@@ -71,51 +108,56 @@ def hire_mean(labour_mean: float, culture_fit: float, target: float) -> float:
     return labour_mean + culture_fit * (target - labour_mean)
 
 
+def social_matrix(upward: sp.csr_matrix, peers: sp.csr_matrix, p) -> sp.csr_matrix:
+    """The pull toward those above and those around as one linear map:
+    ``upward_pull * upward_view + peer_pull * peer_view``."""
+    return (p.upward_pull * upward + p.peer_pull * peers).tocsr()
+
+
 def culture_week(
     c: np.ndarray,
     *,
-    levels: list[tuple[np.ndarray, np.ndarray]],
+    social: sp.csr_matrix,
     executive: np.ndarray,
     present: np.ndarray,
     frontline: np.ndarray,
-    ties: sp.csr_matrix,
-    tie_weight: np.ndarray,
     p,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """One week of culture: executives follow leadership commitment; everyone
-    else is pulled toward the managers above and toward peers; front-line
-    behaviour drifts toward what the metrics reward and is worn down by bad
-    practice."""
-    up = upward_view(c, levels, p.top_reach)
-    peers = peer_view(c, present, ties, tie_weight)
-    drift = (
-        p.upward_pull * (up - c)
-        + p.peer_pull * (peers - c)
-        + frontline * (p.metric_pull * (p.metric_focus - c) - p.corruption_rate * p.bad_practice * c)
-    )
-    drift[executive] = p.leadership_anchor * (p.leadership_commitment - c[executive])
-    new = socialise(c, c + drift, 1.0, p.culture_noise, rng)  # rate 1: the drift is the whole pull
+    else is pulled toward the managers above and toward peers
+    (``social = social_matrix(...)``); front-line behaviour drifts toward what
+    the metrics reward and is worn down by bad practice."""
+    # c + drift, with drift = a (up - c) + b (peers - c) + front line (m (focus - c) - k c),
+    # gathered by term so each is one pass over the arrays
+    frontline_pull = p.metric_pull + p.corruption_rate * p.bad_practice
+    new = (1.0 - p.upward_pull - p.peer_pull - frontline_pull * frontline) * c
+    new += social @ c
+    new += (p.metric_pull * p.metric_focus) * frontline
+    lead = c[executive]
+    new[executive] = lead + p.leadership_anchor * (p.leadership_commitment - lead)
+    new = jitter(new, p.culture_noise, rng)
     return new if present.all() else np.where(present, new, c)
 
 
 def skill_week(s: np.ndarray, tenure: np.ndarray, p) -> np.ndarray:
-    """Onboarding and re-training raise skill toward 1; it decays without practice."""
-    onboarding = (tenure < p.onboarding_weeks) * p.onboarding_gain
-    gain = (onboarding + p.training_gain * p.training_intensity) * (1.0 - s)
-    return np.clip(s + gain - p.skill_decay * s, 0.0, 1.0)
+    """Onboarding and re-training raise skill toward 1; it decays without practice:
+    ``s + (onboarding + training) (1 - s) - decay s``."""
+    training = p.training_gain * p.training_intensity
+    new = (1.0 - training - p.skill_decay) * s
+    new += training
+    newcomers = np.flatnonzero(tenure < p.onboarding_weeks)
+    new[newcomers] += p.onboarding_gain * (1.0 - s[newcomers])
+    return np.clip(new, 0.0, 1.0, out=new)
 
 
 def wellbeing_target(overload: np.ndarray, frontline: np.ndarray, p) -> np.ndarray:
     """Wellbeing that current conditions warrant: care lifts it, overload and
     defending deliberate traps wear it down."""
-    target = (
-        p.wellbeing_base
-        + p.care_effect * (p.employee_care - 0.5)
-        - p.overload_penalty * overload
-        - p.bad_practice_strain * p.bad_practice * frontline
-    )
-    return np.clip(target, 0.0, 1.0)
+    target = -p.overload_penalty * overload
+    target += p.wellbeing_base + p.care_effect * (p.employee_care - 0.5)
+    target -= (p.bad_practice_strain * p.bad_practice) * frontline
+    return np.clip(target, 0.0, 1.0, out=target)
 
 
 def wellbeing_week(w: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
@@ -130,17 +172,12 @@ def quit_probability(w: np.ndarray, p) -> np.ndarray:
 
 
 def quitters(w: np.ndarray, present: np.ndarray, u: np.ndarray, p) -> np.ndarray:
-    """Who quits this week: present employees with ``u < quit_probability(w)``.
-
-    Exactly that rule, computed only where ``u`` is below the largest
-    probability (thinning), since few employees quit in any one week.
-    """
-    if not present.any():
-        return np.zeros(len(w), dtype=bool)
-    bound = quit_probability(np.array([w[present].min()]), p)[0]
-    maybe = np.flatnonzero(present & (u < bound))
+    """Who quits this week: present employees with ``u < quit_probability(w)``
+    (by thinning, since few employees quit in any one week)."""
     out = np.zeros(len(w), dtype=bool)
-    out[maybe[u[maybe] < quit_probability(w[maybe], p)]] = True
+    if len(w):
+        bound = quit_probability(np.array([w.min()]), p)[0]  # empty positions too: a looser bound
+        out[thinned(u, bound, lambda i: np.where(present[i], quit_probability(w[i], p), 0.0))] = True
     return out
 
 
@@ -149,7 +186,13 @@ def service_quality(c: np.ndarray, s: np.ndarray, w: np.ndarray, frontline: np.n
     customer focus, skill and wellbeing, and for front-line staff also of
     empowerment (the authority to fix a problem on the spot)."""
     wc, ws, ww = p.quality_weight_centricity, p.quality_weight_skill, p.quality_weight_wellbeing
-    we = p.quality_weight_empowerment * frontline
-    total = wc + ws + ww + we
-    weighted = wc * c + ws * s + ww * w + we * p.empowerment
+    weighted = wc * c
+    weighted += ws * s
+    weighted += ww * w
+    we = p.quality_weight_empowerment
+    weighted += (we * p.empowerment) * frontline
+    total = (wc + ws + ww) + we * frontline
+    if wc + ws + ww > 0:  # every total is positive
+        weighted /= total
+        return weighted
     return np.divide(weighted, total, out=np.full(len(c), 0.5), where=total > 0)

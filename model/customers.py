@@ -9,6 +9,7 @@ import numpy as np
 from scipy.special import expit, logit
 
 from model.departments import DEPT_INDEX, TOUCHPOINTS
+from model.sampling import thinned
 
 PROSPECT, ACTIVE, CHURNED = 0, 1, 2
 
@@ -114,14 +115,11 @@ def churn_probability(sat: np.ndarray, p) -> np.ndarray:
 
 
 def churners(sat: np.ndarray, u: np.ndarray, p) -> np.ndarray:
-    """Who churns: ``u < churn_probability(sat)``, evaluated only where ``u`` is
-    below the largest probability (thinning; exactly the same rule)."""
-    if len(sat) == 0:
-        return np.zeros(0, dtype=bool)
-    bound = churn_probability(np.array([sat.min()]), p)[0]
-    maybe = np.flatnonzero(u < bound)
+    """Who churns: ``u < churn_probability(sat)`` (by thinning)."""
     out = np.zeros(len(sat), dtype=bool)
-    out[maybe[u[maybe] < churn_probability(sat[maybe], p)]] = True
+    if len(sat):
+        bound = churn_probability(np.array([sat.min()]), p)[0]
+        out[thinned(u, bound, lambda i: churn_probability(sat[i], p))] = True
     return out
 
 

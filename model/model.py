@@ -33,9 +33,10 @@ from model.agents import Customer, Employee
 from model.departments import DEPARTMENTS, DEPT_INDEX, FRONTLINE, TOUCHPOINTS
 from model.events import EVENTS, check_event
 from model.metrics import METRICS, market_metrics, organisation_metrics
-from model.network import neighbours, small_world
+from model.network import count_neighbours, small_world
 from model.org import EXECUTIVE, Org, generate_org, load_org_chart
 from model.params import SPECS, ParameterError, Params, coerce, make_params
+from model.sampling import thinned
 from model.scenario import Scenario, load_scenario
 
 # Parameters that shape the world when it is built; changing them needs a reset.
@@ -71,7 +72,6 @@ class Market:
     premium_payer: np.ndarray  # would pay a premium when delighted
     recommendations: np.ndarray  # recent recommendations heard (fading)
     warnings: np.ndarray  # recent warnings heard (fading)
-    active_contacts: np.ndarray  # contacts who are active customers
     degree: np.ndarray
 
 
@@ -191,7 +191,6 @@ class CultureModel(mesa.Model):
             premium_payer=rng.random(n) < p.premium_share,
             recommendations=np.zeros(n),
             warnings=np.zeros(n),
-            active_contacts=(self.network @ (status == cx.ACTIVE).astype(np.float32)).astype(np.int64),
             degree=degree,
         )
         self.customer_at = Customer.create_agents(self, n, np.arange(n))
@@ -240,7 +239,7 @@ class CultureModel(mesa.Model):
         """New people take ``positions`` (new Mesa agents)."""
         for agent in self.employee_at[positions]:
             agent.remove()
-        self.employee_at[positions] = list(Employee.create_agents(self, len(positions), positions.tolist()))
+        self.employee_at[positions] = [Employee(self, i) for i in positions.tolist()]
 
     def vacate(self, positions: np.ndarray) -> None:
         """Leave ``positions`` empty (layoffs, outsourcing)."""
@@ -255,13 +254,15 @@ class CultureModel(mesa.Model):
     def _refresh_members(self) -> None:
         """Recompute what depends on who is present (after layoffs or outsourcing)."""
         present = self.staff.present
+        self.all_present = bool(present.all())
         self.members = [np.flatnonzero(present & (self.org.dept == d)) for d in range(len(DEPARTMENTS))]
         self.server_pools = {t: cx.server_pool(t, self.members) for t in TOUCHPOINTS}
         filled = np.array([len(m) for m in self.members])
         vacancy = np.divide(self.positions, filled, out=np.ones(len(filled)), where=filled > 0) - 1.0
         self.vacancy_load = vacancy[self.org.dept]  # others' work each present person carries
         self.in_service = (self.org.dept == DEPT_INDEX["service"]).astype(float)
-        self.tie_weight = self.org.ties @ present.astype(float)
+        self.peers = culture.peer_matrix(self.org.ties, present)
+        self._social_key = None  # the social pull must be rebuilt (see _social)
         self.executive = present & (self.org.level == EXECUTIVE)
 
     # ------------------------------------------------------------ the week
@@ -279,12 +280,10 @@ class CultureModel(mesa.Model):
         p, st, org, rng = self.p, self.staff, self.org, self.rng
         st.centricity = culture.culture_week(
             st.centricity,
-            levels=org.levels,
+            social=self._social(),
             executive=self.executive,
             present=st.present,
             frontline=self.frontline,
-            ties=org.ties,
-            tie_weight=self.tie_weight,
             p=p,
             rng=rng,
         )
@@ -294,19 +293,32 @@ class CultureModel(mesa.Model):
 
         quits = culture.quitters(st.wellbeing, st.present, rng.random(org.size), p)
         quits[0] = False  # the CEO leaves only through a new_ceo event
+        leavers = np.flatnonzero(quits)
         mean = culture.hire_mean(
             p.labour_market_centricity, p.hiring_culture_fit, st.centricity[self.executive].mean()
         )
         st.centricity = culture.hire(st.centricity, quits, mean, p.labour_market_spread, rng)
-        st.skill[quits] = p.new_hire_skill
-        st.wellbeing[quits] = p.wellbeing_base
-        st.tenure[st.present] += 1
-        st.tenure[quits] = 0
-        self.replace_employees(np.flatnonzero(quits))
-        headcount = int(st.present.sum())
-        self.flows["employee_turnover"] = quits.sum() / headcount if headcount else 0.0
-        self.flows["hires"] = int(quits.sum())
+        st.skill[leavers] = p.new_hire_skill
+        st.wellbeing[leavers] = p.wellbeing_base
+        if self.all_present:
+            st.tenure += 1
+        else:
+            st.tenure[st.present] += 1
+        st.tenure[leavers] = 0
+        self.replace_employees(leavers)
+        headcount = org.size if self.all_present else int(st.present.sum())
+        self.flows["employee_turnover"] = len(leavers) / headcount if headcount else 0.0
+        self.flows["hires"] = len(leavers)
         self.quality = culture.service_quality(st.centricity, st.skill, st.wellbeing, self.frontline, p)
+
+    def _social(self):
+        """``culture.social_matrix``, rebuilt only when its parameters or who is present change."""
+        p = self.p
+        key = (p.upward_pull, p.peer_pull, p.top_reach)
+        if key != self._social_key:
+            upward = culture.upward_matrix(self.org.parent, self.org.depth, p.top_reach)
+            self._social_matrix, self._social_key = culture.social_matrix(upward, self.peers, p), key
+        return self._social_matrix
 
     def _overload(self) -> np.ndarray:
         """Workload above comfortable: support agents' occupancy for the service
@@ -338,15 +350,25 @@ class CultureModel(mesa.Model):
         candidates, whether marketing won each, and who asks before buying."""
         p, mk, rng = self.p, self.market, self.rng
         bass_p = p.bass_p * max(0.0, 1.0 + p.promise_reach * (p.marketing_promise - 0.5))
-        share = mk.active_contacts[prospects] / np.maximum(mk.degree[prospects], 1)
-        recs, warns = mk.recommendations[prospects], mk.warnings[prospects]
-        prob = wom.adoption_probability(
-            bass_p, p.bass_q, share, recs, warns, p.referral_weight, p.wom_deterrence
-        )
-        chosen = rng.random(len(prospects)) < prob
-        candidates = prospects[chosen]
+
+        customer = mk.status == cx.ACTIVE
+
+        def share(who: np.ndarray) -> np.ndarray:  # of their contacts who are customers
+            return count_neighbours(self.network, who, customer) / np.maximum(mk.degree[who], 1)
+
+        def probability(i: np.ndarray) -> np.ndarray:
+            who = prospects[i]
+            recs, warns = mk.recommendations[who], mk.warnings[who]
+            return wom.adoption_probability(
+                bass_p, p.bass_q, share(who), recs, warns, p.referral_weight, p.wom_deterrence
+            )
+
+        # the largest probability: all contacts customers, the most recommendations, no warnings
+        most = mk.recommendations.max(initial=0.0)
+        bound = wom.adoption_probability(bass_p, p.bass_q, 1.0, most, 0.0, p.referral_weight)
+        candidates = prospects[thinned(rng.random(len(prospects)), bound, probability)]
         by_marketing = rng.random(len(candidates)) < wom.marketing_share(
-            bass_p, p.bass_q, share[chosen], recs[chosen], p.referral_weight
+            bass_p, p.bass_q, share(candidates), mk.recommendations[candidates], p.referral_weight
         )
         asks = rng.random(len(candidates)) < p.presale_contact_rate
         return candidates, by_marketing, asks
@@ -468,8 +490,6 @@ class CultureModel(mesa.Model):
         mk.satisfaction[adopters] = p.acceptable_satisfaction
         mk.score[adopters] = cx.recommendation_score(mk.satisfaction[adopters])
         mk.tenure[adopters] = 0
-        np.add.at(mk.active_contacts, neighbours(self.network, adopters), 1)
-        np.add.at(mk.active_contacts, neighbours(self.network, leaving), -1)
         self.flows["churn_rate"] = len(leaving) / len(active) if len(active) else 0.0
         return leaving
 

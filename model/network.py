@@ -41,13 +41,18 @@ def small_world(n: int, degree: int, rewiring: float, rng: np.random.Generator) 
 
 def neighbours(graph: sp.csr_matrix, nodes: np.ndarray) -> np.ndarray:
     """All neighbours of ``nodes`` (with repeats), vectorised."""
-    starts, ends = graph.indptr[nodes], graph.indptr[nodes + 1]
-    counts = ends - starts
-    total = int(counts.sum())
-    if total == 0:
-        return np.empty(0, dtype=np.int64)
-    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    return graph.indices[np.repeat(starts, counts) + offsets].astype(np.int64)
+    starts = graph.indptr[nodes]
+    counts = graph.indptr[nodes + 1] - starts
+    # position k of the output reads indices[starts[j] + (k - first output slot of j)]
+    shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    return graph.indices[shift + np.arange(len(shift))].astype(np.int64)
+
+
+def count_neighbours(graph: sp.csr_matrix, nodes: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """How many of each node's neighbours are in ``mask``, for ``nodes`` only."""
+    counts = graph.indptr[nodes + 1] - graph.indptr[nodes]
+    hits = mask[neighbours(graph, nodes)]
+    return np.bincount(np.repeat(np.arange(len(nodes)), counts), weights=hits, minlength=len(nodes))
 
 
 def random_neighbours(graph: sp.csr_matrix, nodes: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -51,19 +51,21 @@ def week(c, org, p, present=None, seed=0):
     present = np.ones(org.size, dtype=bool) if present is None else present
     return culture.culture_week(
         np.asarray(c, dtype=float),
-        levels=org.levels,
+        social=culture.social_matrix(
+            culture.upward_matrix(org.parent, org.depth, p.top_reach),
+            culture.peer_matrix(org.ties, present),
+            p,
+        ),
         executive=present & (org.level == EXECUTIVE),
         present=present,
         frontline=frontline_of(org),
-        ties=org.ties,
-        tie_weight=org.ties @ present.astype(float),
         p=p,
         rng=np.random.default_rng(seed),
     )
 
 
 def peers(c, org, present):
-    return culture.peer_view(np.asarray(c, dtype=float), present, org.ties, org.ties @ present.astype(float))
+    return culture.peer_view(np.asarray(c, dtype=float), culture.peer_matrix(org.ties, present))
 
 
 # A chain CEO -> head of service -> team lead -> agent (service is front line).
@@ -123,16 +125,32 @@ def test_levels_are_inferred_from_position_in_hand_built_orgs():
 def test_upward_view_weighs_the_direct_manager_and_the_chain_above(top_reach, expected):
     org = hand_org(*CHAIN)
     c = np.array([0.9, 0.5, 0.3, 0.1])
-    u = culture.upward_view(c, org.levels, top_reach)
+    u = culture.upward_view(c, culture.upward_matrix(org.parent, org.depth, top_reach))
     assert u.tolist() == pytest.approx(expected, **EXACT)
     assert c.tolist() == [0.9, 0.5, 0.3, 0.1], "input not modified"
 
 
 def test_upward_view_of_siblings_is_their_shared_managers_view():
     org = hand_org(*TEAM[:2])
-    u = culture.upward_view(np.array([0.8, 0.6, 0.2, 0.4, 0.9]), org.levels, 0.25)
+    u = culture.upward_view(
+        np.array([0.8, 0.6, 0.2, 0.4, 0.9]), culture.upward_matrix(org.parent, org.depth, 0.25)
+    )
     # staff: .75 * c1 + .25 * u1 = .45 + .25 * .8 = .65
     assert u.tolist() == pytest.approx([0.8, 0.8, 0.65, 0.65, 0.65], **EXACT)
+
+
+@pytest.mark.parametrize("top_reach", [0.0, 0.3, 0.9])
+def test_upward_matrix_solves_the_level_by_level_recursion_on_a_generated_org(top_reach):
+    """Oracle: u_i = (1 - r) c[manager] + r u[manager], computed depth by depth from the CEO."""
+    shares = {d: SPECS[f"dept_share_{d}"].default for d in DEPARTMENTS}
+    org = generate_org(2000, shares, 5, 0.3, 0.02, np.random.default_rng(4))
+    c = np.random.default_rng(5).random(org.size)
+    u = c.copy()
+    for nodes, managers in org.levels:
+        u[nodes] = (1 - top_reach) * c[managers] + top_reach * u[managers]
+    upward = culture.upward_matrix(org.parent, org.depth, top_reach)
+    assert np.allclose(culture.upward_view(c, upward), u, rtol=0, atol=1e-12)
+    assert np.allclose(upward.sum(axis=1), 1.0), "each row is a weighted mean"
 
 
 # -------------------------------------------------------------- peer view

@@ -37,7 +37,6 @@ def check_state(m: CultureModel) -> None:
     mk = m.market
     assert unit(mk.satisfaction[mk.status == ACTIVE]) and unit(m.expectations())
     assert mk.score.min() >= 0 and mk.score.max() <= 10
-    assert (mk.active_contacts >= 0).all() and (mk.active_contacts <= mk.degree).all()
 
 
 # a rate with nothing to measure (no complaints, an empty department) is recorded as missing

@@ -71,6 +71,16 @@ def test_neighbours_and_random_neighbours():
     assert np.bincount(picks)[[1, 2, 98, 99]] == pytest.approx([1000] * 4, abs=4 * math.sqrt(750))
 
 
+def test_count_neighbours_counts_the_marked_contacts_of_each_node():
+    rng = np.random.default_rng(3)
+    g = network.small_world(300, 6, 0.2, rng)
+    mask = rng.random(300) < 0.3
+    nodes = rng.choice(300, 40)  # with repeats
+    expected = (g @ mask.astype(float))[nodes]
+    assert np.array_equal(network.count_neighbours(g, nodes, mask), expected)
+    assert network.count_neighbours(g, np.array([], dtype=np.int64), mask).shape == (0,)
+
+
 def test_spread_reaches_neighbours_and_the_market_in_proportion():
     g = network.small_world(10_000, 10, 0.0, np.random.default_rng(4))
     senders = np.arange(0, 10_000, 10)
