@@ -108,6 +108,13 @@ def nps(scores: np.ndarray) -> float:
     return 100.0 * (promoters - detractors)
 
 
+def purchase_probability(sat: np.ndarray, p) -> np.ndarray:
+    """Weekly chance of buying: ``purchase_rate exp(sensitivity (S - acceptable))``,
+    at most 1: satisfied customers come back more often [mittal2001]."""
+    rate = p.purchase_rate * np.exp(p.repurchase_sensitivity * (sat - p.acceptable_satisfaction))
+    return np.minimum(rate, 1.0, out=rate)
+
+
 def churn_probability(sat: np.ndarray, p) -> np.ndarray:
     """Weekly churn: hazard ``base_churn exp(sensitivity (acceptable - S))``."""
     hazard = p.base_churn * np.exp(p.churn_sensitivity * (p.acceptable_satisfaction - sat))

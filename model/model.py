@@ -374,11 +374,13 @@ class CultureModel(mesa.Model):
         return candidates, by_marketing, asks
 
     def _purchases(self, active: np.ndarray) -> Purchases:
-        """Customers buy and meet the product, delivery and sales touchpoints;
-        some touchpoints go wrong, some purchases hit a trap, and a share
-        ``complaint_rate`` of those with a problem complain [tarp1986]."""
+        """Customers buy, the satisfied more often, and meet the product, delivery
+        and sales touchpoints; some touchpoints go wrong, some purchases hit a
+        trap, and a share ``complaint_rate`` of those with a problem complain
+        [tarp1986]."""
         p, rng = self.p, self.rng
-        buyers = active[rng.random(len(active)) < p.purchase_rate]
+        buying = cx.purchase_probability(self.market.satisfaction[active], p)
+        buyers = active[rng.random(len(active)) < buying]
         k, es = len(buyers), p.employee_share
         scores = np.column_stack(
             [

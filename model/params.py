@@ -521,8 +521,21 @@ SPECS: dict[str, Spec] = {
         0,
         1,
         "probability per week",
-        "Chance that an active customer buys in a given week (0.1 is about every ten weeks).",
+        "Chance that an active customer at acceptable satisfaction buys in a given week "
+        "(0.1 is about every ten weeks).",
         "About every ten weeks [calibration].",
+        "customers",
+    ),
+    "repurchase_sensitivity": _s(
+        3,
+        0,
+        20,
+        "per unit satisfaction",
+        "How much more often satisfied customers buy: the chance of buying is multiplied by "
+        "exp(sensitivity x (satisfaction - acceptable)).",
+        "Satisfied customers repurchase [seed001] [mittal2001]; 3 makes a delighted customer (0.9) "
+        "buy about 1.8 times as often as a merely satisfied one (0.7) and an unhappy one (0.4) "
+        "less than half as often [calibration].",
         "customers",
     ),
     "problem_base": _s(

@@ -67,6 +67,11 @@ BIBLIOGRAPHY: dict[str, str] = {
         "Schlesinger, L. A. (1994). Putting the service-profit chain to work. "
         "Harvard Business Review 72(2), 164-174."
     ),
+    "mittal2001": (
+        "Mittal, V. & Kamakura, W. A. (2001). Satisfaction, repurchase intent, "
+        "and repurchase behavior: investigating the moderating effect of customer "
+        "characteristics. Journal of Marketing Research 38(1), 131-142."
+    ),
     "reichheld2003": (
         "Reichheld, F. F. (2003). The one number you need to grow. Harvard "
         "Business Review 81(12), 46-54 (Net Promoter Score)."

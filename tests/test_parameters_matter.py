@@ -21,7 +21,7 @@ SIZE_CHANGES = {"n_employees": 50, "market_size": 1500, "initial_customers": 300
 
 BUSY = {"contact_hours": SPECS["contact_hours"].lo}  # every contact in one hour: queues and busy agents
 UNDERSTAFFED = {**BUSY, "service_staffing": 0.5}  # callers wait minutes, not seconds
-LONG_WAITS = {**UNDERSTAFFED, "callback_offer": 1.0}
+LONG_WAITS = {**BUSY, "service_staffing": 0.2, "callback_offer": 1.0}  # complaints called back too
 TRAPS = {"bad_practice": 0.5}
 CARE = {"employee_care": 0.9}  # wellbeing target away from wellbeing_base
 NEGLECT = {"employee_care": 0.1}  # wellbeing below wellbeing_base, so quitting depends on it

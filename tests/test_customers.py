@@ -1,0 +1,40 @@
+"""Customers' purchases: satisfied customers come back more often."""
+
+import math
+
+import numpy as np
+import pytest
+
+from model import CultureModel
+from model.customers import ACTIVE, purchase_probability
+from model.params import make_params
+
+
+def test_purchase_probability_follows_the_formula_and_is_at_most_one():
+    p = make_params({"purchase_rate": 0.1, "repurchase_sensitivity": 3.0, "acceptable_satisfaction": 0.7})
+    sat = np.array([0.7, 0.9, 0.4])
+    expected = [0.1, 0.1 * math.exp(0.6), 0.1 * math.exp(-0.9)]
+    assert purchase_probability(sat, p).tolist() == pytest.approx(expected, rel=1e-12)
+    steep = make_params({"purchase_rate": 0.5, "repurchase_sensitivity": 20.0})
+    assert purchase_probability(np.array([1.0]), steep)[0] == 1.0
+    flat = make_params({"purchase_rate": 0.1, "repurchase_sensitivity": 0.0})
+    assert purchase_probability(np.array([0.1, 0.95]), flat).tolist() == [0.1, 0.1]
+
+
+def test_in_the_model_the_delighted_buy_as_often_as_the_formula_says():
+    """Half the customers delighted, half unhappy: each half's buying share over
+    many weeks of draws is within 4 standard errors of its probability."""
+    m = CultureModel(rng=11, n_employees=40, market_size=4000, initial_customers=2000)
+    active = np.flatnonzero(m.market.status == ACTIVE)
+    happy, unhappy = active[::2], active[1::2]
+    m.market.satisfaction[happy], m.market.satisfaction[unhappy] = 0.9, 0.4
+    weeks = 40
+    bought = np.zeros(len(m.market.status))
+    for _ in range(weeks):
+        np.add.at(bought, m._purchases(active).buyers, 1)
+    for group, sat in ((happy, 0.9), (unhappy, 0.4)):
+        prob = purchase_probability(np.array([sat]), m.p)[0]
+        n = len(group) * weeks
+        share = bought[group].sum() / n
+        assert abs(share - prob) < 4 * math.sqrt(prob * (1 - prob) / n)
+    assert bought[happy].sum() > 3 * bought[unhappy].sum()
