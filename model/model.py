@@ -171,7 +171,7 @@ class CultureModel(mesa.Model):
         self.frontline = np.isin(self.org.dept, [DEPT_INDEX[d] for d in FRONTLINE]).astype(float)
         self.positions = np.bincount(self.org.dept, minlength=len(DEPARTMENTS))
         self.employee_at = np.empty(n, dtype=object)
-        self.employee_at[:] = list(Employee.create_agents(self, n, list(range(n))))
+        self.employee_at[:] = [Employee(self, i) for i in range(n)]
         self._refresh_members()
         self.quality = culture.service_quality(c, self.staff.skill, self.staff.wellbeing, self.frontline, p)
 
@@ -193,7 +193,7 @@ class CultureModel(mesa.Model):
             warnings=np.zeros(n),
             degree=degree,
         )
-        self.customer_at = Customer.create_agents(self, n, np.arange(n))
+        self.customer_at = [Customer(self, i) for i in range(n)]  # by position in the market arrays
 
     # ------------------------------------------------------ steering API
     def set_params(self, **changes) -> None:

@@ -38,3 +38,22 @@ def test_in_the_model_the_delighted_buy_as_often_as_the_formula_says():
         share = bought[group].sum() / n
         assert abs(share - prob) < 4 * math.sqrt(prob * (1 - prob) / n)
     assert bought[happy].sum() > 3 * bought[unhappy].sum()
+
+
+def test_every_person_in_the_market_is_a_registered_customer_agent_reading_the_arrays():
+    from model.agents import Customer
+
+    m = CultureModel(rng=2, n_employees=40, market_size=500, initial_customers=100)
+    for _ in range(5):
+        m.step()
+    agents = m.agents_by_type[Customer]
+    assert len(agents) == 500 and len(m.customer_at) == 500
+    assert {a.unique_id for a in agents} == {a.unique_id for a in m.customer_at}
+    mk = m.market
+    for i in (0, 123, 499):
+        a = m.customer_at[i]
+        assert a.index == i
+        assert a.status == ("prospect", "active", "churned")[mk.status[i]]
+        assert a.satisfaction == mk.satisfaction[i] and a.score == mk.score[i]
+        assert a.tenure == mk.tenure[i] and a.spend == mk.spend[i]
+        assert a.expectation == pytest.approx(m.expectations(np.array([i]))[0])
