@@ -22,7 +22,8 @@ def upward_matrix(parent: np.ndarray, depth: np.ndarray, top_reach: float) -> sp
     Built once per org chart and ``top_reach``.
     """
     n = len(parent)
-    rows, cols, vals = [np.flatnonzero(depth == 0)], [np.flatnonzero(depth == 0)], [np.ones(1)]
+    top = np.flatnonzero(depth == 0)
+    rows, cols, vals = [top], [top], [np.ones(len(top))]
     node = np.flatnonzero(depth > 0)
     above, k = parent[node], 1
     while len(node):
