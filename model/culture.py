@@ -172,13 +172,15 @@ def quit_probability(w: np.ndarray, p) -> np.ndarray:
     return -np.expm1(-hazard)
 
 
-def quitters(w: np.ndarray, present: np.ndarray, u: np.ndarray, p) -> np.ndarray:
-    """Who quits this week: present employees with ``u < quit_probability(w)``
-    (by thinning, since few employees quit in any one week)."""
+def quitters(w: np.ndarray, present: np.ndarray, p, rng: np.random.Generator) -> np.ndarray:
+    """Who quits this week: each present employee with probability
+    ``quit_probability(w)`` (by thinning, since few quit in any one week)."""
     out = np.zeros(len(w), dtype=bool)
     if len(w):
         bound = quit_probability(np.array([w.min()]), p)[0]  # empty positions too: a looser bound
-        out[thinned(u, bound, lambda i: np.where(present[i], quit_probability(w[i], p), 0.0))] = True
+        out[thinned(len(w), bound, lambda i: np.where(present[i], quit_probability(w[i], p), 0.0), rng)] = (
+            True
+        )
     return out
 
 

@@ -121,12 +121,12 @@ def churn_probability(sat: np.ndarray, p) -> np.ndarray:
     return -np.expm1(-hazard)
 
 
-def churners(sat: np.ndarray, u: np.ndarray, p) -> np.ndarray:
-    """Who churns: ``u < churn_probability(sat)`` (by thinning)."""
+def churners(sat: np.ndarray, p, rng: np.random.Generator) -> np.ndarray:
+    """Who churns: each with probability ``churn_probability(sat)`` (by thinning)."""
     out = np.zeros(len(sat), dtype=bool)
     if len(sat):
         bound = churn_probability(np.array([sat.min()]), p)[0]
-        out[thinned(u, bound, lambda i: churn_probability(sat[i], p))] = True
+        out[thinned(len(sat), bound, lambda i: churn_probability(sat[i], p), rng)] = True
     return out
 
 

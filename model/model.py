@@ -291,7 +291,7 @@ class CultureModel(mesa.Model):
         target = culture.wellbeing_target(self._overload(), self.frontline, p)
         st.wellbeing = culture.wellbeing_week(st.wellbeing, target, p.wellbeing_rate)
 
-        quits = culture.quitters(st.wellbeing, st.present, rng.random(org.size), p)
+        quits = culture.quitters(st.wellbeing, st.present, p, rng)
         quits[0] = False  # the CEO leaves only through a new_ceo event
         leavers = np.flatnonzero(quits)
         mean = culture.hire_mean(
@@ -366,7 +366,7 @@ class CultureModel(mesa.Model):
         # the largest probability: all contacts customers, the most recommendations, no warnings
         most = mk.recommendations.max(initial=0.0)
         bound = wom.adoption_probability(bass_p, p.bass_q, 1.0, most, 0.0, p.referral_weight)
-        candidates = prospects[thinned(rng.random(len(prospects)), bound, probability)]
+        candidates = prospects[thinned(len(prospects), bound, probability, rng)]
         by_marketing = rng.random(len(candidates)) < wom.marketing_share(
             bass_p, p.bass_q, share(candidates), mk.recommendations[candidates], p.referral_weight
         )
@@ -485,7 +485,7 @@ class CultureModel(mesa.Model):
     def _churn_and_join(self, active: np.ndarray, adopters: np.ndarray) -> np.ndarray:
         """Dissatisfied customers churn; newcomers join. Returns those leaving."""
         p, mk = self.p, self.market
-        leaving = active[cx.churners(mk.satisfaction[active], self.rng.random(len(active)), p)]
+        leaving = active[cx.churners(mk.satisfaction[active], p, self.rng)]
         mk.status[leaving] = cx.CHURNED
         mk.tenure[active] += 1  # a week more for everyone active this week
         mk.status[adopters] = cx.ACTIVE

@@ -41,6 +41,7 @@ CONTEXT: dict[str, tuple[dict, tuple]] = {
     "callback_threshold_minutes": (LONG_WAITS, ()),  # callbacks need callback_offer > 0 and waits
     "callback_wait_factor": (LONG_WAITS, ()),
     "corruption_rate": (TRAPS, ()),
+    "resolution_floor": (TRAPS, ()),  # traps bring complaints to resolve
     "bad_practice_strain": (TRAPS, ()),
     "hidden_fee": (TRAPS, ()),
     "bad_practice_sting": (TRAPS, ()),
