@@ -1,6 +1,6 @@
 """CX Culture Lab command line: a thin layer over the model, dashboard and experiments.
 
-    python run.py dashboard [--host 127.0.0.1] [--port 8765]
+    python run.py dashboard [--host 127.0.0.1] [--port 8765] [--workers N]
     python run.py simulate --scenario NAME|PATH --steps N --seed S --set name=value ... --out FILE
     python run.py scenarios
     python run.py validate [--json]
@@ -87,7 +87,9 @@ def cmd_validate(args) -> int:
 def cmd_dashboard(args) -> int:
     from viz.serve import serve
 
-    return serve(host=args.host, port=args.port)
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    return serve(host=args.host, port=args.port, workers=args.workers)
 
 
 def cmd_experiment(args) -> int:
@@ -134,7 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dashboard", help="serve the workshop dashboard")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=int, default=8765, help="the address participants open")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="server processes, each on its own core (default: one per core, at most 8); "
+        "with N > 1 they use ports PORT+1..PORT+N behind PORT",
+    )
     p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("experiment", help="run a batch experiment from a TOML spec")

@@ -6,7 +6,9 @@ Small worlds keep it fast; every parameter value is read from ``SPECS``.
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 import threading
 import time
 import zipfile
@@ -20,16 +22,18 @@ import solara
 from matplotlib.figure import Figure
 
 from model import SPECS, available, load_scenario
+from model.departments import DEPARTMENTS
 from model.events import EVENTS
 from model.metrics import METRICS
 from model.params import ParameterError, levers
-from viz import assets, charts, components, serve
+from viz import app, assets, charts, components, serve
 from viz.app import Page, Views, play
 from viz.lab import Lab
 from viz.layout import NETWORK_SAMPLE, ORG_DETAIL_LIMIT, structure
 
 SMALL = {"n_employees": 60, "market_size": 2000, "initial_customers": 400}
 PNG = b"\x89PNG\r\n\x1a\n"
+JPEG = b"\xff\xd8\xff"
 
 
 def small_lab(scenario: str = "baseline", seed: int = 3) -> Lab:
@@ -75,6 +79,46 @@ def test_event_fires_at_current_week_and_is_logged_in_the_table():
     table = lab.table()
     assert table.loc[table.week == 4, "events"].item() == "new_ceo"
     assert (table.loc[table.week != 4, "events"].fillna("") == "").all()
+
+
+def test_event_options_act_and_are_logged_and_bad_options_fire_nothing():
+    lab, ref = small_lab(), small_lab()
+    lab.step(2)
+    ref.step(2)
+    lab.fire("layoffs", share=0.3)
+    ref.fire("layoffs")  # the default share, 10%
+    staff = lab.runs[0].model.staff
+    assert staff.present.sum() < ref.runs[0].model.staff.present.sum()
+    assert lab.runs[0].model.event_log[-1] == {"step": 2, "type": "layoffs", "share": 0.3}
+    lab.step(1)
+    events = lab.table().set_index("week")["events"]
+    assert events[2] == "layoffs(share=0.3)"
+    for kind, options in [
+        ("layoffs", {"share": 1.5}),
+        ("service_breakdown", {"weeks": 0}),
+        ("culture_programme", {"departments": ["nowhere"]}),
+        ("new_ceo", {"mood": 1.0}),
+    ]:
+        with pytest.raises(ParameterError):
+            lab.fire(kind, **options)
+    assert len(lab.runs[0].model.event_log) == 1
+
+
+def test_snapshot_is_incremental_cached_and_read_only():
+    lab = small_lab()
+    lab.step(3)
+    first = lab.snapshot()
+    assert lab.snapshot()[0] is first[0], "the same snapshot until the runs change"
+    lab.step(300)  # past the history's first buffer: it grows
+    snap = lab.snapshot()[0]
+    assert snap is not first[0] and snap.steps == 303
+    expected = lab.runs[0].model.datacollector.get_model_vars_dataframe()
+    for metric in METRICS:
+        np.testing.assert_array_equal(snap.series(metric), expected[metric].to_numpy(dtype=float))
+    assert len(first[0].series("nps")) == 4, "a snapshot handed out never changes"
+    with pytest.raises(ValueError):
+        snap.series("nps")[0] = 1.0
+    pd.testing.assert_frame_equal(snap.frame, expected[list(METRICS)], check_dtype=False)
 
 
 def test_compare_runs_in_lock_step_and_targets_one_run():
@@ -180,9 +224,50 @@ def test_live_chart_updates_data_without_rebuilding():
     live.render(lab.snapshot(), lab.horizon)
     assert live.fig is fig
     assert len(fig.axes[0].lines[0].get_xdata()) == 7
-    lab.fire("layoffs")  # an event changes the picture: full redraw
+    drawn, before = live.backgrounds, live.render(lab.snapshot(), lab.horizon)
+    lab.fire("layoffs")  # an event is drawn over the background: no full redraw
+    after = live.render(lab.snapshot(), lab.horizon)
+    assert live.fig is fig and live.backgrounds == drawn
+    assert after != before
+    assert [a.get_xdata()[0] for a in fig.axes[0]._cx_events if hasattr(a, "get_xdata")] == [6]
+    lab.set_compare("baseline")  # other runs: a new picture
     live.render(lab.snapshot(), lab.horizon)
     assert live.fig is not fig
+
+
+def test_identical_sessions_share_chart_backgrounds():
+    a, b = small_lab(seed=11), small_lab(seed=11)
+    images = []
+    for lab in (a, b):
+        lab.step(5)
+        live = charts.LiveChart("money")
+        images.append(live.render(lab.snapshot(), lab.horizon, fast=True))
+    assert images[0] == images[1]
+    assert live.backgrounds == 0, "the second session reuses the first one's background"
+
+
+def test_live_chart_frames_are_jpeg_and_full_redraws_stay_few():
+    """Stepping a week per frame, each chart redraws its background only a few times in a run."""
+    lab = small_lab()
+    lives = {k: charts.LiveChart(k) for k, c in charts.CHARTS.items() if not c.heavy}
+    while lab.steps < lab.horizon:
+        lab.step(1)
+        for live in lives.values():
+            image = live.render(lab.snapshot(), lab.horizon, fast=True)
+    assert image.startswith(JPEG)
+    assert live.render(lab.snapshot(), lab.horizon).startswith(PNG)
+    full = {k: live.backgrounds for k, live in lives.items()}
+    assert max(full.values()) <= 6, full
+
+
+def test_live_chart_week_axis_grows_past_the_horizon():
+    lab = small_lab()
+    live = charts.LiveChart("funnel")
+    lab.step(lab.horizon)
+    live.render(lab.snapshot(), lab.horizon, fast=True)
+    lab.step(5)
+    live.render(lab.snapshot(), lab.horizon, fast=True)
+    assert live.fig.axes[0].get_xlim()[1] >= lab.steps, "the lines past the horizon must show"
 
 
 def test_chart_help_comes_from_metric_meanings():
@@ -278,6 +363,85 @@ def test_page_has_every_control_with_help(page):
     assert {i["value"] for i in items} == set(available())
 
 
+def test_kpi_change_of_a_weekly_flow_counts_from_week_one():
+    lab = small_lab()
+    wait = next(k for k in components.KPIS if k.metric == "avg_wait_minutes")
+    nps = next(k for k in components.KPIS if k.metric == "nps")
+    snap = lab.snapshot()[0]
+    assert components.kpi_value(wait, snap) == "–", "no week has passed: no wait yet"
+    assert components._delta(wait, snap)[0].endswith("since week 1")
+    lab.step(4)
+    snap = lab.snapshot()[0]
+    col = snap.series("avg_wait_minutes")
+    text, _ = components._delta(wait, snap)
+    assert text.endswith(f"{wait.fmt(col[-1] - col[1])} since week 1")
+    assert components._delta(nps, snap)[0].endswith(
+        f"{snap.series('nps')[-1] - snap.series('nps')[0]:+.0f} since start"
+    )
+
+
+def test_a_tick_re_renders_only_the_numbers_and_pictures(page, monkeypatch):
+    lab, box, rc = page
+    ran = []
+    for name in (
+        "Sidebar",
+        "Views",
+        "KpiCards",
+        "ChartView",
+        "ChartHeader",
+        "KpiValues",
+        "ChartImage",
+        "WeekCounter",
+    ):
+        component = getattr(app, name, None) or getattr(components, name)
+        f = component.f
+        monkeypatch.setattr(component, "f", lambda *a, __f=f, __n=name, **k: ran.append(__n) or __f(*a, **k))
+    by_class(box, "step-btn")[0].click()
+    assert week_shown(box) == 1
+    assert set(ran) == {"KpiValues", "ChartImage", "WeekCounter"}, ran
+
+
+def test_event_options_are_chosen_in_the_page(page):
+    lab, box, rc = page
+    lab.step(1)
+    by_class(box, "event-options-layoffs")[0].click()
+    slider = by_class(box, "option-layoffs-share")[0]
+    next(w for w in walk(slider) if isinstance(w, v.Slider)).v_model = 0.25
+    assert components.event_help("layoffs", {"share": 0.25}) in texts(box)
+    by_class(box, "event-layoffs")[0].click()
+    assert lab.runs[0].model.event_log[-1] == {"step": 1, "type": "layoffs", "share": 0.25}
+    assert any("Week 1: Layoffs (share 25%)" in t for t in texts(box))
+
+    by_class(box, "event-options-service_breakdown")[0].click()
+    weeks = next(
+        w for w in walk(by_class(box, "option-service_breakdown-weeks")[0]) if isinstance(w, v.TextField)
+    )
+    weeks.v_model = "9999"
+    by_class(box, "event-service_breakdown")[0].click()
+    assert "weeks" in " ".join(texts(by_class(box, "error-msg")[0]) if by_class(box, "error-msg") else [])
+    assert len(lab.runs[0].model.event_log) == 1, "an option out of range fires nothing"
+
+    by_class(box, "event-options-culture_programme")[0].click()
+    depts = by_class(box, "option-culture_programme-departments")[0]
+    depts.v_model = ["service", "sales"]
+    assert "The sales and service departments are trained" in " ".join(texts(box))
+    by_class(box, "event-culture_programme")[0].click()
+    assert lab.runs[0].model.event_log[-1]["departments"] == ["sales", "service"]
+    depts.v_model = []
+    by_class(box, "event-culture_programme")[0].click()
+    assert len(lab.runs[0].model.event_log) == 2
+    assert by_class(box, "error-msg"), "choosing no department is refused with a message"
+
+
+def test_event_help_and_options_come_from_the_event_signatures():
+    for kind, names in components.EVENT_OPTIONS.items():
+        assert set(names) <= set(components.event_defaults(kind)), kind
+    assert components.chosen_options("new_ceo", {"commitment": 0.9}) == {}, "defaults are not passed"
+    assert components.chosen_options("culture_programme", {"departments": list(DEPARTMENTS)}) == {}
+    with pytest.raises(ParameterError):
+        components.chosen_options("culture_programme", {"departments": []})
+
+
 def test_step_button_advances_and_redraws(page):
     lab, box, rc = page
     by_class(box, "step-btn")[0].click()
@@ -351,18 +515,141 @@ def test_play_runs_at_least_ten_weeks_per_second_with_redraws():
     assert tick.value >= 4, "the charts must redraw while playing"
 
 
+def test_pacer_keeps_one_session_at_speed_and_shares_evenly_when_crowded():
+    costs = app.Costs(step=0.003, draw=0.03)
+    pacer = app.Pacer(budget=0.75)
+    pacer.join("a")
+    interval, rate = pacer.plan(20, costs)
+    assert rate == 20 and interval == pytest.approx(app.MIN_FRAME)
+    for i in range(29):
+        pacer.join(i)
+    interval, rate = pacer.plan(20, costs)
+    assert interval == pytest.approx(app.MAX_FRAME), "crowded: fewer redraws first"
+    assert 1 / interval <= rate < 20, "then fewer weeks, but always at least one per redraw"
+    share = 0.75 / 30
+    assert rate * costs.step + costs.draw / interval == pytest.approx(share, rel=0.01)
+    pacer.leave("a")
+    assert pacer.players == 29
+
+
+def test_pacer_turns_are_first_come_first_served_and_give_way_to_pause():
+    pacer = app.Pacer()
+    order, started = [], []
+
+    def session(name: str) -> None:
+        started.append(name)
+        with pacer.turn(lambda: False) as got:
+            assert got
+            order.append(name)
+
+    with pacer.turn(lambda: False):
+        threads = []
+        for name in "abc":
+            t = threading.Thread(target=session, args=(name,))
+            t.start()
+            threads.append(t)
+            while len(started) < len(threads) or len(pacer._queue) < len(threads):
+                time.sleep(0.001)
+        with pacer.turn(lambda: True) as got:  # paused while waiting: leaves the queue
+            assert not got
+    for t in threads:
+        t.join(5)
+    assert order == ["a", "b", "c"]
+
+
+def test_sessions_report_their_load_to_the_front_door(tmp_path, monkeypatch):
+    path = tmp_path / "load.json"
+    monkeypatch.setenv(serve.LOAD_FILE_ENV, str(path))
+    sessions = app.Sessions()
+    closed = sessions.opened()
+    sessions.opened()
+    assert json.loads(path.read_text()) == {"sessions": 2, "playing": 0}
+    closed()
+    assert json.loads(path.read_text())["sessions"] == 1
+
+
 # ------------------------------------------------------------------ serving
 def test_serve_command_and_all_interfaces_warning(monkeypatch, capsys):
     calls = []
     monkeypatch.setattr(serve.subprocess, "call", lambda cmd, env: calls.append(cmd) or 0)
     monkeypatch.setattr(assets, "missing", lambda *a, **k: [])
-    assert serve.serve(host="0.0.0.0", port=9999) == 0
+    assert serve.serve(host="0.0.0.0", port=9999, workers=1) == 0
     cmd = calls[0]
     assert cmd[cmd.index("--host") + 1] == "0.0.0.0" and cmd[cmd.index("--port") + 1] == "9999"
     assert "--production" in cmd and "--no-open" in cmd and any(c.endswith("viz/app.py") for c in cmd)
     assert "warning" in capsys.readouterr().err
-    serve.serve(host="127.0.0.1", port=9999)
+    serve.serve(host="127.0.0.1", port=9999, workers=1)
     assert "warning" not in capsys.readouterr().err
+
+
+def test_default_workers_follow_the_cores():
+    assert 1 <= serve.default_workers() <= serve.MAX_DEFAULT_WORKERS
+    cmd = serve.worker_command("127.0.0.1", 9001, 7)
+    assert cmd[1:3] == ["-m", "viz.worker"] and cmd[cmd.index("--watch-fd") + 1] == "7"
+    assert serve.environment()["REACTON_FAST"] == "1"
+
+
+class FakeProcess:
+    def __init__(self, alive: bool = True) -> None:
+        self.returncode = None if alive else 1
+
+    def poll(self):
+        return self.returncode
+
+
+def workers_for_test(tmp_path, sessions: list[int]) -> list[serve.Worker]:
+    out = []
+    for i, n in enumerate(sessions):
+        w = serve.Worker(9001 + i, FakeProcess(), tmp_path / f"{i}.json", tmp_path / f"{i}.log")
+        w.load_file.write_text(json.dumps({"sessions": n, "playing": 0}))
+        out.append(w)
+    return out
+
+
+def test_balancer_sends_newcomers_to_the_least_loaded_worker_in_turn(tmp_path):
+    balancer = serve.Balancer(workers_for_test(tmp_path, [0, 0, 0]))
+    assert [balancer.choose().port for _ in range(4)] == [9001, 9002, 9003, 9001]
+    busy = serve.Balancer(workers_for_test(tmp_path, [5, 1, 3]))
+    assert [busy.choose().port for _ in range(3)] == [9002, 9002, 9003], "pending newcomers count as load"
+    for w in busy.workers:
+        w.process.returncode = 1
+    assert busy.choose() is None
+
+
+def test_front_door_redirects_to_a_worker_on_the_visitors_host(tmp_path):
+    balancer = serve.Balancer(workers_for_test(tmp_path, [0, 0]))
+    door = serve.front_door(balancer, "0.0.0.0")
+
+    def get(path: str, host: str) -> tuple[int, dict]:
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "headers": [(b"host", host.encode())],
+            "scheme": "http",
+            "server": ("192.168.1.23", 8765),
+        }
+        asyncio.run(door(scope, receive, send))
+        start = sent[0]
+        return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}
+
+    status, headers = get("/", "192.168.1.23:8765")
+    assert status == 307 and headers["location"] == "http://192.168.1.23:9001/"
+    status, headers = get("/", "[::1]:8765")
+    assert headers["location"] == "http://[::1]:9002/"
+    status, headers = get("/_cx/workers", "localhost:8765")
+    assert status == 200
+    assert serve.redirect_host("", "0.0.0.0") == "127.0.0.1"
 
 
 def test_assets_are_quick_when_cached_and_clear_without_npm(tmp_path, monkeypatch):

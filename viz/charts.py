@@ -10,6 +10,8 @@ dashed; events are dotted vertical lines labelled at the top.
 from __future__ import annotations
 
 import io
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -71,8 +73,8 @@ FLOWS = frozenset(
 )
 
 
-def _series(frame, col: str, scale: float) -> np.ndarray:
-    y = frame[col].to_numpy(dtype=float) * scale
+def _series(snap: Snapshot, col: str, scale: float) -> np.ndarray:
+    y = snap.series(col) * scale  # a new array: the snapshot's own stays untouched
     if col in FLOWS and len(y):
         y[0] = np.nan
     return y
@@ -117,18 +119,24 @@ def _style(ax, horizon: int, snaps: Sequence[Snapshot]) -> None:
 
 
 def _events(ax, snaps: Sequence[Snapshot], labels: bool = True) -> None:
-    """Dotted line at each event's week, labelled at the top (one label per week and type)."""
+    """Dotted line at each event's week, labelled at the top (one label per week and type).
+
+    The artists are listed in ``ax._cx_events`` (and ``labels`` kept), so that a
+    live chart can replace them when events are fired (see ``LiveChart``).
+    """
+    ax._cx_event_labels = labels
+    ax._cx_events = []
     done: set[tuple[int, str]] = set()
     multi = len(snaps) > 1
     for snap in snaps:
         for e in snap.events:
             step, kind = int(e["step"]), e["type"]
             colour = RUN_COLOUR[snap.name] if multi else "#555555"
-            ax.axvline(step, color=colour, ls=(0, (2, 2)), lw=1.4, zorder=1)
+            ax._cx_events.append(ax.axvline(step, color=colour, ls=(0, (2, 2)), lw=1.4, zorder=1))
             if labels and (step, kind) not in done:
                 done.add((step, kind))
                 who = f" ({snap.name})" if multi and not _in_all(snaps, step, kind) else ""
-                ax.text(
+                label = ax.text(
                     step,
                     0.97,
                     f"{event_label(kind)}{who}",
@@ -142,6 +150,7 @@ def _events(ax, snaps: Sequence[Snapshot], labels: bool = True) -> None:
                     bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1.0},
                     zorder=5,
                 )
+                ax._cx_events.append(label)
 
 
 def _in_all(snaps: Sequence[Snapshot], step: int, kind: str) -> bool:
@@ -151,11 +160,11 @@ def _in_all(snaps: Sequence[Snapshot], step: int, kind: str) -> bool:
 def _lines(ax, snaps: Sequence[Snapshot], cols: Sequence[tuple[str, str, str]], scale: float = 1.0) -> None:
     """Plot ``(column, label, colour)`` series for each run; B dashed."""
     for snap in snaps:
-        x = np.arange(len(snap.frame))
         for col, label, colour in cols:
+            y = _series(snap, col, scale)
             ax.plot(
-                x,
-                _series(snap.frame, col, scale),
+                np.arange(len(y)),
+                y,
                 ls=RUN_STYLE[snap.name],
                 color=colour,
                 lw=1.6,
@@ -205,8 +214,8 @@ def _set_data(fig: Figure, snaps: Sequence[Snapshot]) -> None:
             if not gid:
                 continue
             run, col, scale = gid.split("|")
-            frame = by_run[run].frame
-            line.set_data(np.arange(len(frame)), _series(frame, col, float(scale)))
+            y = _series(by_run[run], col, float(scale))
+            line.set_data(np.arange(len(y)), y)
 
 
 def update(fig: Figure, snaps: Sequence[Snapshot], horizon: int) -> None:
@@ -274,10 +283,8 @@ def draw_funnel(fig: Figure, snaps: Sequence[Snapshot], horizon: int) -> None:
     ax.set_xlabel("week", fontsize=8)
     ax.yaxis.set_major_formatter(FuncFormatter(money))
     _style(ax, horizon, snaps)
-    first = snaps[0].frame.iloc[0]
-    _limits(
-        ax, 0, 1.05 * float(first["prospects"] + first["active_customers"] + first["churned"])
-    )  # the market
+    market = sum(float(snaps[0].series(c)[0]) for c in ("prospects", "active_customers", "churned"))
+    _limits(ax, 0, 1.05 * market)
     _events(ax, snaps)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     fig.subplots_adjust(left=0.1, right=0.77, top=0.95, bottom=_bottom(snaps) + 0.05)
@@ -300,6 +307,11 @@ def _rows(fig: Figure, snaps, horizon, rows) -> None:
     _run_key(fig, snaps)
 
 
+# While playing, the NPS axis spans at least this many points: NPS starts near 0, where a
+# range relative to its size would be tiny, and moves by tens of points in a run.
+NPS_SPAN = 40.0
+
+
 def draw_satisfaction(fig: Figure, snaps: Sequence[Snapshot], horizon: int) -> None:
     _rows(
         fig,
@@ -311,6 +323,7 @@ def draw_satisfaction(fig: Figure, snaps: Sequence[Snapshot], horizon: int) -> N
             ("churn_rate", "churn %/week", "#d1495b", 100.0, None, None),
         ],
     )
+    fig.axes[1]._cx_span = NPS_SPAN
 
 
 def draw_service(fig: Figure, snaps: Sequence[Snapshot], horizon: int) -> None:
@@ -610,46 +623,100 @@ def png(fig: Figure, dpi: float | None = None) -> bytes:
     return buf.getvalue()
 
 
+class Backgrounds:
+    """Chart backgrounds (everything but the data lines) drawn lately in this process, by
+    what they show, so that sessions showing the same thing draw it once.
+
+    In a workshop every participant starts from the same preset and seed, so
+    their charts match week by week until they move a lever: then one full
+    draw (about 0.1 s) serves them all. Least recently used entries go first.
+    """
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self._items: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> np.ndarray | None:
+        with self._lock:
+            pixels = self._items.get(key)
+            if pixels is not None:
+                self._items.move_to_end(key)
+            return pixels
+
+    def put(self, key: tuple, pixels: np.ndarray) -> None:
+        pixels.flags.writeable = False
+        with self._lock:
+            self._items[key] = pixels
+            self._items.move_to_end(key)
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)
+
+
+# About 0.6 MB each: 48 keep the backgrounds of a dozen different runs' overview charts.
+BACKGROUNDS = Backgrounds(entries=48)
+
+
 class LiveChart:
     """A time-series chart redrawn cheaply while a run plays (blitting).
 
-    Axes, grid, labels, legend and event markers are drawn once and kept as a
-    background bitmap; each redraw pastes it and draws only the data lines,
-    then encodes the PNG: about a tenth of a full matplotlib draw. The
-    background is redrawn when the runs or events change, or when the data
-    leave the y range (which is set with room to grow). Heavy views (org
-    chart, network) are drawn in full each time.
+    Axes, grid, labels and legend are drawn once and kept as a background
+    bitmap; each redraw pastes it and draws only the data lines and the event
+    markers over it, then encodes the image: about a tenth of a full matplotlib draw. The
+    background is redrawn only when the runs change, or when the data leave
+    the axes, which are set with room to grow (y by ``HEADROOM``, and past
+    the horizon x by ``X_GROWTH``); a background another session of the process
+    has drawn is reused (``BACKGROUNDS``). Frames drawn while playing are JPEG
+    (``fast``): encoding one takes a tenth of the time of a PNG and looks the
+    same at full quality without chroma subsampling; still pictures are PNG.
+    Heavy views (org chart, network) are drawn in full each time.
     """
 
-    HEADROOM = 0.6  # room to grow: a full redraw only when the data leave it
+    HEADROOM = 0.6  # room to grow, as a share of the y range: a full redraw only when the data leave it
+    MIN_SPAN = 0.5  # the y range spans at least half the values' size, so early weeks' tiny wiggles fit
+    MIN_ABS_SPAN = 1.0  # and at least one unit (people, minutes, percent, money) when values are near 0
+    X_GROWTH = 0.5  # past the horizon, the week axis grows by this share of the horizon at a time
+    JPEG_QUALITY = 90  # with 4:4:4 sampling, lines and text look as sharp as in the PNG
 
     def __init__(self, key: str) -> None:
         self.key = key
         self.fig: Figure | None = None
         self.canvas: FigureCanvasAgg | None = None
         self.signature: tuple | None = None
+        self.events: tuple = ()
         self.background = None
+        self.backgrounds = 0  # full draws of the background so far (the expensive part), for tests
 
-    def render(self, snaps: Sequence[Snapshot], horizon: int) -> bytes:
-        """The chart for ``snaps`` as PNG bytes."""
+    def render(self, snaps: Sequence[Snapshot], horizon: int, fast: bool = False) -> bytes:
+        """The chart for ``snaps`` as PNG bytes, or JPEG bytes when ``fast``."""
         if CHARTS[self.key].heavy:
-            return render(self.key, snaps, horizon)
-        last = max(s.steps for s in snaps)
-        signature = (
-            max(horizon, last) if last <= horizon else None,  # past the horizon the x axis grows
-            tuple((s.name, s.scenario, id(s.structure)) for s in snaps),
-            tuple(tuple((int(e["step"]), e["type"]) for e in s.events) for s in snaps),
-        )
+            return encode(figure(self.key, snaps, horizon), fast)
+        signature = (horizon, tuple((s.name, s.scenario, id(s.structure)) for s in snaps))
+        events = tuple(tuple((int(e["step"]), e["type"]) for e in s.events) for s in snaps)
         if self.fig is None or signature != self.signature:
             self.fig = figure(self.key, snaps, horizon)
             self.canvas = FigureCanvasAgg(self.fig)
-            self.signature = signature
-            self._background(horizon, snaps)
+            self.signature, self.events = signature, events
+            self._background(horizon, snaps, fresh=True)
         else:
             _set_data(self.fig, snaps)
-            if not all(_fits(ax) for ax in self._axes()):
+            if events != self.events:
+                self._mark(snaps)
+                self.events = events
+            last = max(s.steps for s in snaps)
+            if last > self._axes()[0].get_xlim()[1] or not all(_fits(ax) for ax in self._axes()):
                 self._background(horizon, snaps)
-        return self._blit()
+        return self._blit(fast)
+
+    def _mark(self, snaps: Sequence[Snapshot]) -> None:
+        """Replace the event markers: they are drawn over the background, not into it,
+        so firing an event costs no full redraw."""
+        for ax in self._axes():
+            for artist in getattr(ax, "_cx_events", []):
+                artist.remove()
+            _events(ax, snaps, labels=getattr(ax, "_cx_event_labels", True))
+            for artist in ax._cx_events:
+                artist.set_animated(True)
 
     def _axes(self) -> list:
         return [ax for ax in self.fig.axes if hasattr(ax, "_cx_limits")]
@@ -657,28 +724,94 @@ class LiveChart:
     def _lines(self) -> list:
         return [(ax, line) for ax in self._axes() for line in ax.lines if line.get_gid()]
 
-    def _background(self, horizon: int, snaps: Sequence[Snapshot]) -> None:
-        last = max(s.steps for s in snaps)
+    def _overlay(self) -> list:
+        """What is drawn over the background each frame, bottom first: event lines, data
+        lines, event labels."""
+        out = []
         for ax in self._axes():
-            ax.set_xlim(0, max(horizon, last, 1))
+            marks = getattr(ax, "_cx_events", [])
+            out += [(ax, a) for a in marks if isinstance(a, Line2D)]
+            out += [(ax, line) for line in ax.lines if line.get_gid()]
+            out += [(ax, a) for a in marks if not isinstance(a, Line2D)]
+        return out
+
+    def _background(self, horizon: int, snaps: Sequence[Snapshot], fresh: bool = False) -> None:
+        last = max(s.steps for s in snaps)
+        right = horizon if last <= horizon else last + max(1, round(self.X_GROWTH * horizon))
+        for ax in self._axes():
+            ax.set_xlim(0, max(right, 1))
             headroom = self.HEADROOM
             if getattr(ax, "_cx_grows", False):  # a running total: leave room for the rest of the run
                 headroom = max(headroom, min(4.0, (horizon - last) / max(last, 1)))
-            _limits(ax, *ax._cx_limits, headroom=headroom)
-        for _, line in self._lines():
-            line.set_animated(True)
-        self.canvas.draw()
-        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+            self._grow(ax, headroom, fresh)
+        for _, artist in self._overlay():
+            artist.set_animated(True)
+        key = (
+            self.key,
+            self.canvas.get_width_height(),
+            self.signature[0],
+            tuple((s.name, s.scenario, s.title) for s in snaps),
+            tuple((ax.get_xlim(), ax.get_ylim()) for ax in self._axes()),
+        )
+        pixels = BACKGROUNDS.get(key)
+        if pixels is None:
+            self.canvas.draw()
+            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+            BACKGROUNDS.put(key, np.array(self.background))
+            self.backgrounds += 1
+        else:  # another session drew this very background: paste its pixels
+            self.canvas.get_renderer()
+            np.asarray(self.canvas.buffer_rgba())[...] = pixels
+            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
 
-    def _blit(self) -> bytes:
+    def _grow(self, ax, headroom: float, fresh: bool) -> None:
+        """Set the y range with room to grow: at least ``MIN_SPAN`` of the values' size, and
+        when the data outgrew the previous range, at least twice that range, so the number
+        of full redraws stays small however far the lines wander."""
+        lo, hi = ax._cx_limits
+        if lo is not None and hi is not None:
+            ax.set_ylim(lo, hi)
+            return
+        dmin, dmax = _data_range(ax)
+        least = max(
+            self.MIN_SPAN * max(abs(dmin), abs(dmax)), self.MIN_ABS_SPAN, getattr(ax, "_cx_span", 0.0)
+        )
+        span = max(dmax - dmin, least)
+        if not fresh:
+            bottom, top = ax.get_ylim()
+            span = max(span, top - bottom)
+        pad = headroom * span
+        bottom = lo if lo is not None else dmin - pad
+        top = hi if hi is not None else dmax + pad
+        ax.set_ylim(bottom, max(top, bottom + self.MIN_ABS_SPAN))
+
+    def _blit(self, fast: bool) -> bytes:
         self.canvas.restore_region(self.background)
-        for ax, line in self._lines():
-            ax.draw_artist(line)
+        for ax, artist in self._overlay():
+            ax.draw_artist(artist)
         w, h = self.canvas.get_width_height()
         image = Image.frombuffer("RGBA", (w, h), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        buf = io.BytesIO()
-        image.convert("RGB").save(buf, format="png", compress_level=1)
-        return buf.getvalue()
+        return _encode_image(image.convert("RGB"), fast)
+
+
+def _encode_image(image: Image.Image, fast: bool) -> bytes:
+    buf = io.BytesIO()
+    if fast:
+        image.save(buf, format="jpeg", quality=LiveChart.JPEG_QUALITY, subsampling=0)
+    else:
+        image.save(buf, format="png", compress_level=1)  # fast compression: still pictures change often too
+    return buf.getvalue()
+
+
+def encode(fig: Figure, fast: bool = False) -> bytes:
+    """The figure drawn as PNG bytes, or as JPEG bytes when ``fast`` (see ``LiveChart``)."""
+    if not fast:
+        return png(fig)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    w, h = canvas.get_width_height()
+    image = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    return _encode_image(image.convert("RGB"), fast)
 
 
 def render(key: str, snaps: Sequence[Snapshot], horizon: int, dpi: float | None = None) -> bytes:

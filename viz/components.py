@@ -1,9 +1,10 @@
 """Solara components of the dashboard: controls, KPI cards, charts.
 
 Components receive the session's ``Lab`` and a few reactive values from the
-page; they change models only through ``Lab`` methods, and draw only through
-``viz.charts``. Help texts come from ``SPECS[...].meaning``, ``METRICS`` and
-the events' docstrings.
+page, and a ``version`` that changes when what they show may have changed (they
+re-render only when their arguments change). They change models only through
+``Lab`` methods, and draw only through ``viz.charts``. Help texts come from
+``SPECS[...].meaning``, ``METRICS`` and the events' docstrings.
 """
 
 from __future__ import annotations
@@ -11,38 +12,110 @@ from __future__ import annotations
 import inspect
 import io
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 import solara
 from solara import v
 
 from model import SPECS, available
-from model.events import EVENTS, describe
+from model.departments import DEPARTMENTS
+from model.events import EVENTS, OPTION_RANGES, describe
 from model.metrics import METRICS
 from model.params import ParameterError, levers
 from model.scenario import ScenarioError
 from viz import charts
 from viz.lab import Lab, Snapshot, scenario_info
 
-# Plain-language help for the event buttons, filled with each event's default options.
+# Plain-language help for the event buttons, filled with the options chosen (their defaults at first).
 EVENT_HELP = {
     "new_ceo": "A new CEO arrives whose real commitment to customers is {commitment:.0%}.",
-    "culture_programme": "Every department is trained in customer focus: each person closes part of the gap.",
+    "culture_programme": "{departments} trained in customer focus: each person closes part of the gap.",
     "layoffs": "{share:.0%} of staff outside the executive team are laid off; survivors' wellbeing drops.",
     "service_breakdown": "Support systems fail for {weeks} weeks: only {capacity:.0%} of the agents can work.",
     "outsource_logistics": "Logistics goes to an outside partner: its staff leave, on-time delivery becomes "
     "{reliability:.0%}.",
 }
+# The options a facilitator may set before firing each event, and their labels.
+EVENT_OPTIONS: dict[str, tuple[str, ...]] = {
+    "new_ceo": ("commitment",),
+    "culture_programme": ("departments",),
+    "layoffs": ("share",),
+    "service_breakdown": ("capacity", "weeks"),
+    "outsource_logistics": ("reliability",),
+}
+OPTION_LABELS = {
+    "commitment": "The new CEO's commitment to customers",
+    "departments": "Departments trained",
+    "share": "Share of staff laid off",
+    "capacity": "Share of agents able to work",
+    "weeks": "Weeks until repaired",
+    "reliability": "The partner's on-time delivery",
+}
+OPTION_STEP = 0.05  # slider step for options between 0 and 1: finer differences do not show in a workshop
 
 
-def event_help(kind: str) -> str:
-    """One plain line on what event ``kind`` does with its default options."""
-    defaults = {k: p.default for k, p in inspect.signature(EVENTS[kind]).parameters.items() if k != "model"}
+def event_defaults(kind: str) -> dict[str, object]:
+    """The default options of event ``kind``, from its signature."""
+    return {k: p.default for k, p in inspect.signature(EVENTS[kind]).parameters.items() if k != "model"}
+
+
+def _departments_phrase(departments: Sequence[str] | None) -> str:
+    if departments is None or set(departments) == set(DEPARTMENTS):
+        return "Every department is"
+    names = [d for d in DEPARTMENTS if d in departments]
+    if not names:
+        return "No department is"
+    if len(names) == 1:
+        return f"The {names[0]} department is"
+    return f"The {', '.join(names[:-1])} and {names[-1]} departments are"
+
+
+def event_help(kind: str, options: dict | None = None) -> str:
+    """One plain line on what event ``kind`` does with ``options`` (default: its default options)."""
+    values = {**event_defaults(kind), **(options or {})}
+    values["departments"] = _departments_phrase(values.get("departments"))
     try:
-        return EVENT_HELP[kind].format(**defaults)
+        return EVENT_HELP[kind].format(**values)
     except (KeyError, ValueError, TypeError):
         return describe(kind).replace("``", "")
+
+
+def chosen_options(kind: str, choices: dict) -> dict:
+    """The options to fire ``kind`` with: those of ``choices`` that differ from the defaults.
+
+    Raises:
+        ParameterError: no department chosen for a culture programme.
+    """
+    defaults = event_defaults(kind)
+    out = {}
+    for name, value in choices.items():
+        if name == "departments":
+            if not value:
+                raise ParameterError("choose at least one department to train")
+            if set(value) == set(DEPARTMENTS):
+                continue  # every department: the default
+            value = [d for d in DEPARTMENTS if d in value]
+        if value != defaults.get(name):
+            out[name] = value
+    return out
+
+
+def event_summary(entry: dict) -> str:
+    """A fired event as a short line: its label and the options it was fired with."""
+    label = charts.event_label(entry["type"])
+    options = {k: v for k, v in entry.items() if k not in ("step", "type")}
+    if not options:
+        return label
+    parts = []
+    for name, value in options.items():
+        if name == "departments":
+            parts.append(", ".join(value))
+        elif name == "weeks":
+            parts.append(f"{value} weeks")
+        else:
+            parts.append(f"{name} {value:.0%}")
+    return f"{label} ({'; '.join(parts)})"
 
 
 SPEEDS = {"5 weeks/s": 5, "10 weeks/s": 10, "20 weeks/s": 20, "40 weeks/s": 40}
@@ -78,66 +151,105 @@ KPIS: tuple[Kpi, ...] = (
 )
 
 
+def _start(metric: str) -> int:
+    """The first week with data: week 1 for weekly flows (nothing has flowed in week 0)."""
+    return 1 if metric in charts.FLOWS else 0
+
+
+def kpi_value(kpi: Kpi, snap: Snapshot) -> str:
+    """The KPI's value now; a dash for a weekly flow before the first week has passed."""
+    col = snap.series(kpi.metric)
+    if len(col) <= _start(kpi.metric):
+        return "–"
+    return kpi.fmt(float(col[-1]))
+
+
 def _delta(kpi: Kpi, snap: Snapshot) -> tuple[str, str]:
-    col = snap.frame[kpi.metric]
-    d = float(col.iloc[-1] - col.iloc[0])
+    """The KPI's change since the first week with data, and the colour saying whether it is good."""
+    col = snap.series(kpi.metric)
+    first = _start(kpi.metric)
+    since = "since week 1" if first else "since start"
+    if len(col) <= first:
+        return f"• {since}", "#888"
+    d = float(col[-1] - col[first])
     good = (d > 0) == kpi.higher_is_better
     colour = "#888" if abs(d) < 1e-9 else ("#2a7d3b" if good else "#c0392b")
     arrow = "▲" if d > 0 else ("▼" if d < 0 else "•")
-    return f"{arrow} {kpi.fmt(d) if kpi.metric != 'nps' else f'{d:+.0f}'} since start", colour
+    return f"{arrow} {kpi.fmt(d) if kpi.metric != 'nps' else f'{d:+.0f}'} {since}", colour
+
+
+KPI_CARD = {"min-width": "140px", "flex": "1 1 140px", "padding": "6px 10px"}
+KPI_LABEL = {"font-size": "0.8rem", "color": "#444", "font-weight": "600"}
+KPI_VALUE = {"font-size": "1.35rem", "font-weight": "700", "white-space": "nowrap", "display": "block"}
 
 
 @solara.component
-def KpiCards(snaps: Sequence[Snapshot]) -> None:
-    """Headline numbers now, with their change since week 0 (A and B in compare mode)."""
+def KpiCards(lab: Lab, tick: solara.Reactive[int]) -> None:
+    """Headline numbers now, with their change since the start (A and B in compare mode).
+
+    The cards are drawn once; only their numbers (``KpiValues``) follow ``tick``.
+    """
     with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}, classes=["kpi-row"]):
         for kpi in KPIS:
-            with solara.Card(
-                margin=0,
-                style={"min-width": "140px", "flex": "1 1 140px", "padding": "6px 10px"},
-                classes=["kpi"],
-            ):
-                solara.Text(kpi.label, style={"font-size": "0.8rem", "color": "#444", "font-weight": "600"})
-                for snap in snaps:
-                    value = float(snap.frame[kpi.metric].iloc[-1])
-                    delta, colour = _delta(kpi, snap)
-                    prefix = f"{snap.name} " if len(snaps) > 1 else ""
-                    solara.Text(
-                        prefix + kpi.fmt(value),
-                        style={
-                            "font-size": "1.35rem",
-                            "font-weight": "700",
-                            "white-space": "nowrap",
-                            "display": "block",
-                        },
-                        classes=[f"kpi-{kpi.metric}"],
-                    )
-                    solara.Text(delta, style={"font-size": "0.72rem", "color": colour, "display": "block"})
+            with solara.Card(margin=0, style=KPI_CARD, classes=["kpi"]):
+                solara.Text(kpi.label, style=KPI_LABEL)
+                KpiValues(kpi, lab, tick)
                 caption(METRICS[kpi.metric], classes=["kpi-help"])
 
 
 @solara.component
-def ChartView(key: str, lab: Lab, snaps: Sequence[Snapshot], playing: bool) -> None:
-    """One chart with its title, help line and a PNG download; heavy views redraw less often while playing."""
-    chart = charts.CHARTS[key]
-    steps = max(s.steps for s in snaps)
-    if chart.heavy and playing:
-        memo_key = (lab.builds, steps // HEAVY_EVERY, sum(len(s.events) for s in snaps), len(snaps))
-    else:
-        memo_key = (lab.builds, tuple(s.steps for s in snaps), sum(len(s.events) for s in snaps), len(snaps))
-    live = solara.use_memo(lambda: charts.LiveChart(key), [key])
-    image = solara.use_memo(lambda: live.render(snaps, lab.horizon), memo_key)
+def KpiValues(kpi: Kpi, lab: Lab, tick: solara.Reactive[int]) -> None:
+    """One KPI's value and change per run, redrawn on every tick."""
+    tick.value  # noqa: B018 - subscribe to redraws
+    snaps = lab.snapshot()
+    with solara.Div():
+        for snap in snaps:
+            delta, colour = _delta(kpi, snap)
+            prefix = f"{snap.name} " if len(snaps) > 1 else ""
+            solara.Text(prefix + kpi_value(kpi, snap), style=KPI_VALUE, classes=[f"kpi-{kpi.metric}"])
+            solara.Text(delta, style={"font-size": "0.72rem", "color": colour, "display": "block"})
+
+
+@solara.component
+def ChartView(key: str, lab: Lab, tick: solara.Reactive[int], playing: bool) -> None:
+    """One chart with its title, help line and a PNG download; only the picture follows ``tick``."""
     with solara.Card(margin=0, style={"padding": "6px 10px"}, classes=[f"chart-{key}"]):
-        with solara.Row(justify="space-between", style={"align-items": "center"}):
-            solara.Text(chart.title, style={"font-weight": "600", "font-size": "0.95rem"})
-            solara.FileDownload(
-                lambda: charts.render(key, lab.snapshot(), lab.horizon, dpi=150),
-                filename=f"{key}.png",
-                label="PNG",
-                mime_type="image/png",
-            )
-        caption(chart.help)
-        solara.Image(image, width="100%")
+        ChartHeader(key, lab)
+        caption(charts.CHARTS[key].help)
+        ChartImage(key, lab, tick, playing)
+
+
+@solara.component
+def ChartHeader(key: str, lab: Lab) -> None:
+    """A chart's title and PNG download: drawn once."""
+    with solara.Row(justify="space-between", style={"align-items": "center"}):
+        solara.Text(charts.CHARTS[key].title, style={"font-weight": "600", "font-size": "0.95rem"})
+        solara.FileDownload(
+            lambda: charts.render(key, lab.snapshot(), lab.horizon, dpi=150),
+            filename=f"{key}.png",
+            label="PNG",
+            mime_type="image/png",
+        )
+
+
+@solara.component
+def ChartImage(key: str, lab: Lab, tick: solara.Reactive[int], playing: bool) -> None:
+    """The chart's picture, redrawn when the runs change; heavy views less often while playing.
+
+    Shown as JPEG (see ``charts.LiveChart``: a tenth of the encoding time of a
+    PNG, and it looks the same); the PNG buttons download PNG files.
+    """
+    tick.value  # noqa: B018 - subscribe to redraws
+    snaps = lab.snapshot()
+    steps = max(s.steps for s in snaps)
+    events = sum(len(s.events) for s in snaps)
+    if charts.CHARTS[key].heavy and playing:
+        memo_key = (lab.builds, steps // HEAVY_EVERY, events, len(snaps))
+    else:
+        memo_key = (lab.builds, tuple(s.steps for s in snaps), events, len(snaps))
+    live = solara.use_memo(lambda: charts.LiveChart(key), [key])
+    image = solara.use_memo(lambda: live.render(snaps, lab.horizon, fast=True), memo_key)
+    solara.Image(image, width="100%", format="jpeg")
 
 
 # ------------------------------------------------------------------ sidebar
@@ -196,7 +308,7 @@ def _speed_label(rate: int) -> str:
 
 @solara.component
 def ScenarioControls(
-    lab: Lab, refresh: Callable[[], None], error: solara.Reactive[str | None], version: int = 0
+    lab: Lab, refresh: Callable[[], None], error: solara.Reactive[str | None], version: Hashable = 0
 ) -> None:
     """Preset pickers for run A and (compare mode) run B, with their descriptions."""
     names = available()
@@ -256,7 +368,7 @@ def ScenarioControls(
 
 @solara.component
 def LeverControls(
-    lab: Lab, refresh: Callable[[], None], error: solara.Reactive[str | None], version: int = 0
+    lab: Lab, refresh: Callable[[], None], error: solara.Reactive[str | None], version: Hashable = 0
 ) -> None:
     """One slider per policy lever, acting on the running model(s) at once."""
     caption("Levers act on the running model from the next week on.")
@@ -292,14 +404,21 @@ def LeverControls(
 
 @solara.component
 def EventControls(
-    lab: Lab, refresh: Callable[[], None], error: solara.Reactive[str | None], version: int = 0
+    lab: Lab, refresh: Callable[[], None], error: solara.Reactive[str | None], version: Hashable = 0
 ) -> None:
-    """A button per event, fired now on the target run(s), and the log of fired events."""
+    """A button per event, fired now on the target run(s) with the options chosen under it,
+    and the log of fired events."""
+    choices = solara.use_reactive({kind: {} for kind in EVENTS})  # options moved away from the defaults
+
+    def choose(kind: str, name: str, value: object) -> None:
+        choices.set({**choices.value, kind: {**choices.value[kind], name: value}})
+
     for kind in EVENTS:
+        picked = choices.value[kind]
 
         def fire(kind: str = kind) -> None:
             try:
-                lab.fire(kind)
+                lab.fire(kind, **chosen_options(kind, choices.value[kind]))
                 error.set(None)
             except ParameterError as exc:
                 error.set(str(exc))
@@ -314,19 +433,73 @@ def EventControls(
             classes=[f"event-{kind}"],
             style={"margin-top": "4px"},
         )
-        caption(event_help(kind))
-    logged = [(e["step"], e["type"], r.name) for r in lab.runs for e in r.model.event_log]
+        caption(event_help(kind, picked), classes=[f"event-help-{kind}"])
+        if EVENT_OPTIONS.get(kind):
+            EventOptions(kind, picked, choose)
+    logged = [(e["step"], event_summary(e), r.name) for r in lab.runs for e in r.model.event_log]
     if logged:
         solara.Text("Fired so far:", style={"font-size": "0.85rem", "font-weight": "600"})
-        for step, kind, run in sorted(logged):
+        for step, summary, run in sorted(logged):
             who = f" ({run})" if lab.compare else ""
-            solara.Text(f"Week {step}: {charts.event_label(kind)}{who}", classes=["event-log"], style=CAPTION)
+            solara.Text(f"Week {step}: {summary}{who}", classes=["event-log"], style=CAPTION)
 
 
 @solara.component
-def SizeControls(
-    lab: Lab, refresh: Callable[[], None], error: solara.Reactive[str | None], version: int = 0
-) -> None:
+def EventOptions(kind: str, picked: dict, choose: Callable[[str, str, object], None]) -> None:
+    """A button that shows or hides the controls for an event's options (created only when shown,
+    which keeps the page quick to open)."""
+    shown = solara.use_reactive(False)
+    solara.Button(
+        "Hide options" if shown.value else "Options",
+        icon_name="mdi-chevron-up" if shown.value else "mdi-chevron-down",
+        on_click=lambda: shown.set(not shown.value),
+        text=True,
+        small=True,
+        classes=[f"event-options-{kind}"],
+    )
+    if shown.value:
+        for name in EVENT_OPTIONS[kind]:
+            EventOption(kind, name, picked.get(name, event_defaults(kind)[name]), choose)
+
+
+@solara.component
+def EventOption(kind: str, name: str, value: object, choose: Callable[[str, str, object], None]) -> None:
+    """The control for one option of an event: departments, a whole number of weeks, or a share."""
+    label = OPTION_LABELS.get(name, pretty(name))
+    classes = [f"option-{kind}-{name}"]
+    if name == "departments":
+        solara.SelectMultiple(
+            label,
+            values=list(DEPARTMENTS) if value is None else list(value),
+            all_values=list(DEPARTMENTS),
+            on_value=lambda picked: choose(kind, name, picked),
+            dense=True,
+            classes=classes,
+        )
+    elif name == "weeks":
+        lo, hi = OPTION_RANGES[name]
+        solara.InputInt(
+            f"{label} ({lo:g}-{hi:g})",
+            value=int(value),
+            on_value=lambda weeks: choose(kind, name, weeks),
+            continuous_update=True,
+            classes=classes,
+        )
+    else:
+        lo, hi = OPTION_RANGES[name]
+        with solara.Div(classes=classes):
+            solara.SliderFloat(
+                label,
+                value=float(value),
+                min=lo,
+                max=hi,
+                step=OPTION_STEP,
+                on_value=lambda share: choose(kind, name, round(share, 2)),
+            )
+
+
+@solara.component
+def SizeControls(lab: Lab, refresh: Callable[[], None], error: solara.Reactive[str | None]) -> None:
     """Structural parameters: they shape the world, so they apply at Reset."""
     names = ("n_employees", "market_size", "initial_customers")
     texts = solara.use_reactive({n: str(lab.size.get(n, int(SPECS[n].default))) for n in names})
@@ -364,7 +537,7 @@ def charts_zip(lab: Lab) -> bytes:
 
 
 @solara.component
-def ExportControls(lab: Lab, version: int = 0) -> None:
+def ExportControls(lab: Lab, version: Hashable = 0) -> None:
     """Downloads: the run(s) as CSV, all charts as PNG files in a ZIP."""
     stem = f"cx-culture-lab-{'-vs-'.join(r.scenario for r in lab.runs)}-seed{lab.seed}"
     with solara.Row(style={"gap": "6px", "flex-wrap": "wrap"}):

@@ -5,18 +5,24 @@ place the dashboard changes a model: every change goes through ``model.step``,
 ``model.set_params`` or ``model.fire`` under one lock, because the play loop
 steps in a thread while button clicks arrive on another. It knows nothing of
 Solara, so it is tested directly.
+
+Views read the runs through ``snapshot()``, which is cheap to call often: the
+weekly metrics are copied incrementally into growing arrays (only the weeks
+added since the last call), and the snapshot is reused until the runs change.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from model import SPECS, CultureModel, load_scenario
+from model.events import check_event
 from model.metrics import METRICS
 from model.params import ParameterError
 from viz.layout import Structure, structure
@@ -38,10 +44,47 @@ class Run:
     scenario: str
     overrides: dict[str, float] = field(default_factory=dict)
     model: CultureModel | None = None
+    history: History | None = None
 
     @property
     def title(self) -> str:
         return scenario_info(self.scenario).title
+
+
+class History:
+    """A model's weekly metrics as one growing array per metric, filled incrementally.
+
+    ``columns()`` copies only the weeks recorded since the last call and returns
+    read-only views of the weeks so far; rows already handed out never change
+    (the buffer is only appended to, and replaced, not overwritten, when full).
+    """
+
+    INITIAL_WEEKS = 256  # a default scenario's 156 weeks fit without regrowing
+
+    def __init__(self, model: CultureModel) -> None:
+        self.model = model
+        self.names = tuple(METRICS)
+        self.buffer = np.empty((len(self.names), self.INITIAL_WEEKS))
+        self.weeks = 0
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Each metric's values, week 0 first (call under the lab's lock)."""
+        recorded = self.model.datacollector.model_vars
+        n = len(recorded[self.names[0]])
+        if n > self.buffer.shape[1]:
+            grown = np.empty((len(self.names), max(n, 2 * self.buffer.shape[1])))
+            grown[:, : self.weeks] = self.buffer[:, : self.weeks]
+            self.buffer = grown
+        if n > self.weeks:
+            for i, name in enumerate(self.names):
+                self.buffer[i, self.weeks : n] = recorded[name][self.weeks : n]
+            self.weeks = n
+        out = {}
+        for i, name in enumerate(self.names):
+            view = self.buffer[i, :n]
+            view.flags.writeable = False
+            out[name] = view
+        return out
 
 
 @dataclass(frozen=True)
@@ -52,13 +95,33 @@ class Snapshot:
     scenario: str
     title: str
     steps: int
-    frame: pd.DataFrame
+    columns: Mapping[str, np.ndarray]  # each metric's weekly values, week 0 first (read-only)
     events: tuple[dict, ...]
     structure: Structure
     centricity: np.ndarray
     present: np.ndarray
     status: np.ndarray
     score: np.ndarray
+
+    def series(self, metric: str) -> np.ndarray:
+        """The weekly values of ``metric``, week 0 first."""
+        return self.columns[metric]
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        """The weekly metrics as a table (built on first use, for export)."""
+        return pd.DataFrame({name: self.columns[name] for name in METRICS})
+
+
+def event_text(entry: dict) -> str:
+    """A logged event for the export: its type, and the options it was fired with if any,
+    e.g. ``layoffs(share=0.3)`` or ``culture_programme(departments=sales+service)``."""
+    options = [
+        f"{k}={'+'.join(v) if isinstance(v, list) else v}"
+        for k, v in entry.items()
+        if k not in ("step", "type")
+    ]
+    return f"{entry['type']}({','.join(options)})" if options else entry["type"]
 
 
 class Lab:
@@ -78,6 +141,7 @@ class Lab:
         self.target = "both"  # which runs levers and events act on: "A", "B" or "both"
         self.version = 0  # bumped on every change the views must show
         self.builds = 0  # bumped whenever the models are rebuilt
+        self._snapshot: tuple[tuple[int, int], list[Snapshot]] | None = None
         self.reset()
 
     # ------------------------------------------------------------ building
@@ -94,9 +158,6 @@ class Lab:
         """The scenario's horizon in weeks (the longer one in compare mode)."""
         return max(scenario_info(r.scenario).steps for r in self.runs)
 
-    def _build(self, run: Run) -> None:
-        run.model = CultureModel(run.scenario, rng=self.seed, **self.size, **run.overrides)
-
     def reset(self, seed: int | None = None, size: dict[str, int] | None = None) -> None:
         """Rebuild every run from its scenario, the current lever positions and the seed.
 
@@ -111,7 +172,7 @@ class Lab:
             ]  # build all first, so a bad value leaves the old runs in place
             self.seed, self.size = new_seed, new_size
             for run, model in zip(self.runs, built, strict=True):
-                run.model = model
+                run.model, run.history = model, History(model)
             self.version += 1
             self.builds += 1
 
@@ -175,18 +236,26 @@ class Lab:
                 run.overrides[name] = getattr(run.model.p, name)
             self.version += 1
 
-    def fire(self, kind: str) -> None:
-        """Fire event ``kind`` now, with its default options, on the target runs."""
+    def fire(self, kind: str, **options) -> None:
+        """Fire event ``kind`` now on the target runs; options not given take their defaults.
+
+        Raises:
+            ParameterError: unknown event, or an option unknown or out of range; nothing fires then.
+        """
+        check_event(kind, options)
         with self.lock:
             for run in self.targets():
-                run.model.fire(kind)
+                run.model.fire(kind, **options)
             self.version += 1
 
     # ------------------------------------------------------------ reading
     def snapshot(self) -> list[Snapshot]:
-        """Copies of what the views draw, one per run."""
+        """What the views draw, one per run; the same objects until the runs change."""
         with self.lock:
-            return [self._snap(r) for r in self.runs]
+            key = (self.builds, self.version)
+            if self._snapshot is None or self._snapshot[0] != key:
+                self._snapshot = (key, [self._snap(r) for r in self.runs])
+            return list(self._snapshot[1])
 
     @staticmethod
     def _snap(run: Run) -> Snapshot:
@@ -196,7 +265,7 @@ class Lab:
             scenario=run.scenario,
             title=run.title,
             steps=m.steps,
-            frame=pd.DataFrame(m.datacollector.model_vars, columns=list(METRICS)),
+            columns=run.history.columns(),
             events=tuple(dict(e) for e in m.event_log),
             structure=structure(m),
             centricity=m.staff.centricity.copy(),
@@ -206,7 +275,8 @@ class Lab:
         )
 
     def table(self) -> pd.DataFrame:
-        """The per-week table of every run, tidy, for export."""
+        """The per-week table of every run, tidy, for export; ``events`` lists the events fired
+        each week (``;`` between them, see ``event_text``)."""
         parts = []
         for snap in self.snapshot():
             df = snap.frame.copy()
@@ -216,7 +286,7 @@ class Lab:
             df.insert(0, "run", snap.name)
             marks: dict[int, list[str]] = {}
             for e in snap.events:
-                marks.setdefault(int(e["step"]), []).append(e["type"])
+                marks.setdefault(int(e["step"]), []).append(event_text(e))
             df["events"] = [";".join(marks.get(w, [])) for w in range(len(df))]
             parts.append(df)
         return pd.concat(parts, ignore_index=True)

@@ -35,6 +35,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_ports(count: int) -> int:
+    """A port ``p`` such that ``p .. p+count-1`` are all free on 127.0.0.1."""
+    for _ in range(100):
+        base = free_port()
+        if base + count > 65535:
+            continue
+        try:
+            for p in range(base + 1, base + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", p))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no block of free ports")
+
+
+def offline_guard(outside: list[str]):
+    """A Playwright route handler that lets only loopback traffic through and records the rest."""
+
+    def guard(route):
+        url = route.request.url
+        if re.match(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]", url) or url.startswith(
+            ("data:", "blob:")
+        ):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    return guard
+
+
 def start_server(port: int, log: Path) -> subprocess.Popen:
     """Start ``solara run viz/app.py`` on 127.0.0.1:port; returns once the page answers."""
     out = log.open("w")
@@ -93,18 +125,7 @@ def page(browser, server_url):
     """A fresh browser session (its own model) with the dashboard loaded; only loopback traffic."""
     ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
     outside: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        if re.match(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]", url) or url.startswith(
-            ("data:", "blob:")
-        ):
-            route.continue_()
-        else:
-            outside.append(url)
-            route.abort()
-
-    ctx.route("**/*", guard)
+    ctx.route("**/*", offline_guard(outside))
     pg = ctx.new_page()
     pg.outside_requests = outside
     pg.failed_responses = []  # e.g. a CDN asset the server could not serve offline

@@ -179,3 +179,22 @@ def test_chart_png_downloads(page):
         page.locator(".chart-culture").get_by_role("button", name="PNG").click()
     with open(info.value.path(), "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_event_fires_with_the_options_chosen(page):
+    step(page, 2)
+    page.locator(".event-options-service_breakdown").click()
+    weeks = page.locator(".option-service_breakdown-weeks input")
+    weeks.fill("8")
+    weeks.press("Tab")
+    page.wait_for_selector(".event-help-service_breakdown:has-text('fail for 8 weeks')")
+    page.locator(".event-service_breakdown").click()
+    page.wait_for_selector(".event-log:has-text('Week 2: Service breakdown (8 weeks)')")
+    weeks.fill("9999")  # out of range: a message, nothing fired
+    weeks.press("Tab")
+    page.locator(".event-service_breakdown").click()
+    page.wait_for_selector(".error-msg:has-text('weeks')")
+    assert page.locator(".event-log").count() == 1
+    step(page, 1)
+    df = download_csv(page)
+    assert df.loc[df.week == 2, "events"].iloc[0] == "service_breakdown(weeks=8)"
