@@ -344,6 +344,17 @@ def run(sessions: int, seconds: float, workers: int = 1, browser_nice: int = 0) 
     return result
 
 
+def widgets(box) -> list:
+    """A widget and all widgets below it."""
+    import ipywidgets
+
+    out = [box]
+    for child in getattr(box, "children", None) or []:
+        if isinstance(child, ipywidgets.Widget):
+            out.extend(widgets(child))
+    return out
+
+
 def run_in_process(sessions: int, seconds: float) -> dict:
     """Server-side capacity without browsers or websockets: ``sessions`` full dashboard pages
     rendered in this process, each in its own Solara kernel context as in the server, all
@@ -351,20 +362,12 @@ def run_in_process(sessions: int, seconds: float) -> dict:
     import uuid
     from types import SimpleNamespace
 
-    import ipywidgets
     import solara
     import solara.server.starlette  # noqa: F401 - solara then works as in the server (kernels, threads)
     from solara.server import kernel, kernel_context
 
     from viz.app import Page
     from viz.lab import Lab
-
-    def widgets(box) -> list:
-        out = [box]
-        for child in getattr(box, "children", None) or []:
-            if isinstance(child, ipywidgets.Widget):
-                out.extend(widgets(child))
-        return out
 
     def by_class(box, name: str):
         return [w for w in widgets(box) if name in (getattr(w, "class_", "") or "").split()]
@@ -451,20 +454,12 @@ def run_redraw(redraws: int) -> dict:
     then two runs compared."""
     import uuid
 
-    import ipywidgets
     import solara
     import solara.server.starlette  # noqa: F401 - solara then works as in the server
     from solara.server import kernel, kernel_context
 
     from viz.app import Page
     from viz.lab import Lab
-
-    def widgets(box) -> list:
-        out = [box]
-        for child in getattr(box, "children", None) or []:
-            if isinstance(child, ipywidgets.Widget):
-                out.extend(widgets(child))
-        return out
 
     result: dict = {"mode": "redraw: CPU seconds of a Step press (one week stepped, the overview redrawn)"}
     for compare in (False, True):
