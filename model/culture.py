@@ -91,16 +91,16 @@ def jitter(
 
 def hire(
     c: np.ndarray,
-    mask: np.ndarray,
+    who: np.ndarray,
     mean: float,
     spread: float,
     rng: np.random.Generator,
     bounds: tuple[float, float] | None = (0.0, 1.0),
 ) -> np.ndarray:
-    """Replace the centricity of the employees in ``mask`` by new hires' values."""
+    """Replace the centricity at ``who`` (a mask or positions) by new hires' values."""
     out = c.copy()
-    drawn = mean + spread * rng.standard_normal(int(mask.sum()))
-    out[mask] = drawn if bounds is None else np.clip(drawn, *bounds)
+    drawn = mean + spread * rng.standard_normal(out[who].size)
+    out[who] = drawn if bounds is None else np.clip(drawn, *bounds)
     return out
 
 
@@ -109,35 +109,43 @@ def hire_mean(labour_mean: float, culture_fit: float, target: float) -> float:
     return labour_mean + culture_fit * (target - labour_mean)
 
 
-def social_matrix(upward: sp.csr_matrix, peers: sp.csr_matrix, p) -> sp.csr_matrix:
-    """The pull toward those above and those around as one linear map:
-    ``upward_pull * upward_view + peer_pull * peer_view``."""
-    return (p.upward_pull * upward + p.peer_pull * peers).tocsr()
+def culture_map(
+    upward: sp.csr_matrix, peers: sp.csr_matrix, executive: np.ndarray, frontline: np.ndarray, p
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The deterministic part of a culture week as one affine map ``c -> M c + b``.
+
+    Executives follow leadership commitment: ``c + anchor (commitment - c)``.
+    Everyone else is pulled toward those above (``upward``, see
+    ``upward_matrix``) and those around (``peers``, see ``peer_matrix``);
+    front-line behaviour drifts toward what the metrics reward and is worn down
+    by bad practice: ``c + a (up - c) + b (peers - c) + front line (m (focus - c) - k c)``.
+    Built once per org chart, presence and lever setting, so that a week is
+    one sparse product.
+    """
+    frontline_pull = (p.metric_pull + p.corruption_rate * p.bad_practice) * frontline
+    keep = 1.0 - p.upward_pull - p.peer_pull - frontline_pull
+    offset = (p.metric_pull * p.metric_focus) * frontline
+    keep[executive] = 1.0 - p.leadership_anchor
+    offset[executive] = p.leadership_anchor * p.leadership_commitment
+    pulled = sp.diags((~executive).astype(float)) @ (p.upward_pull * upward + p.peer_pull * peers)
+    matrix = (pulled + sp.diags(keep)).tocsr()
+    matrix.eliminate_zeros()
+    return matrix, offset
 
 
 def culture_week(
     c: np.ndarray,
-    *,
-    social: sp.csr_matrix,
-    executive: np.ndarray,
+    weekly: tuple[sp.csr_matrix, np.ndarray],
     present: np.ndarray,
-    frontline: np.ndarray,
-    p,
+    noise_sd: float,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """One week of culture: executives follow leadership commitment; everyone
-    else is pulled toward the managers above and toward peers
-    (``social = social_matrix(...)``); front-line behaviour drifts toward what
-    the metrics reward and is worn down by bad practice."""
-    # c + drift, with drift = a (up - c) + b (peers - c) + front line (m (focus - c) - k c),
-    # gathered by term so each is one pass over the arrays
-    frontline_pull = p.metric_pull + p.corruption_rate * p.bad_practice
-    new = (1.0 - p.upward_pull - p.peer_pull - frontline_pull * frontline) * c
-    new += social @ c
-    new += (p.metric_pull * p.metric_focus) * frontline
-    lead = c[executive]
-    new[executive] = lead + p.leadership_anchor * (p.leadership_commitment - lead)
-    new = jitter(new, p.culture_noise, rng)
+    """One week of culture: the affine map ``weekly = culture_map(...)`` plus
+    individual variation; empty positions keep their value."""
+    matrix, offset = weekly
+    new = matrix @ c
+    new += offset
+    new = jitter(new, noise_sd, rng)
     return new if present.all() else np.where(present, new, c)
 
 
@@ -173,15 +181,12 @@ def quit_probability(w: np.ndarray, p) -> np.ndarray:
 
 
 def quitters(w: np.ndarray, present: np.ndarray, p, rng: np.random.Generator) -> np.ndarray:
-    """Who quits this week: each present employee with probability
-    ``quit_probability(w)`` (by thinning, since few quit in any one week)."""
-    out = np.zeros(len(w), dtype=bool)
-    if len(w):
-        bound = quit_probability(np.array([w.min()]), p)[0]  # empty positions too: a looser bound
-        out[thinned(len(w), bound, lambda i: np.where(present[i], quit_probability(w[i], p), 0.0), rng)] = (
-            True
-        )
-    return out
+    """Positions (ascending) whose employee quits this week: each present one with
+    probability ``quit_probability(w)`` (by thinning, since few quit in any one week)."""
+    if not len(w):
+        return np.empty(0, dtype=np.int64)
+    bound = quit_probability(np.array([w.min()]), p)[0]  # empty positions too: a looser bound
+    return thinned(len(w), bound, lambda i: np.where(present[i], quit_probability(w[i], p), 0.0), rng)
 
 
 def service_quality(c: np.ndarray, s: np.ndarray, w: np.ndarray, frontline: np.ndarray, p) -> np.ndarray:

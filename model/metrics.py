@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import mesa
 import numpy as np
 
 from model.customers import ACTIVE, PROSPECT, promoter_shares
@@ -47,6 +48,26 @@ METRICS: dict[str, str] = {
     "profit": "Revenue minus cost this week.",
     "cumulative_profit": "Profit since the start.",
 }
+
+
+class MetricsCollector(mesa.DataCollector):
+    """Mesa's DataCollector with one model reporter per metric, read from
+    ``model.metrics``. Mesa deep-copies every reported value, a third of a
+    default-size step; the metrics are fresh numbers each week, so while the
+    reporters are exactly these they are appended as they are."""
+
+    def __init__(self) -> None:
+        super().__init__(model_reporters={k: (lambda m, k=k: m.metrics[k]) for k in METRICS})
+        self._ours = dict(self.model_reporters)
+
+    def collect(self, model) -> None:
+        if self.model_reporters != self._ours or self.agent_reporters or self.agenttype_reporters:
+            super().collect(model)  # someone added reporters: Mesa's own way
+            return
+        self._collection_steps.append(model.time)
+        metrics = model.metrics
+        for name, column in self.model_vars.items():
+            column.append(metrics[name])
 
 
 def mean_or_zero(values: np.ndarray) -> float:

@@ -29,15 +29,28 @@ import numpy as np
 
 from model import culture, service, wom
 from model import customers as cx
-from model.agents import Customer, Employee
+from model.agents import Customer, Employee, enrol, retire
 from model.departments import DEPARTMENTS, DEPT_INDEX, FRONTLINE, TOUCHPOINTS
 from model.events import EVENTS, check_event
-from model.metrics import METRICS, market_metrics, organisation_metrics
+from model.metrics import METRICS, MetricsCollector, market_metrics, organisation_metrics
 from model.network import count_neighbours, small_world
 from model.org import EXECUTIVE, Org, generate_org, load_org_chart
 from model.params import SPECS, ParameterError, Params, coerce, make_params
 from model.sampling import thinned
 from model.scenario import Scenario, load_scenario
+
+# The parameters the culture map is built from (see CultureModel._culture_map).
+CULTURE_LEVERS = (
+    "upward_pull",
+    "peer_pull",
+    "top_reach",
+    "metric_pull",
+    "metric_focus",
+    "corruption_rate",
+    "bad_practice",
+    "leadership_anchor",
+    "leadership_commitment",
+)
 
 # Parameters that shape the world when it is built; changing them needs a reset.
 STRUCTURAL = frozenset(name for name, spec in SPECS.items() if spec.group in ("size", "organisation")) | {
@@ -140,9 +153,7 @@ class CultureModel(mesa.Model):
         self.flows = dict.fromkeys(METRICS, 0.0)
         self.flows["first_contact_resolution"] = np.nan  # nothing to resolve before the first week
         self.metrics: dict[str, float] = {}
-        self.datacollector = mesa.DataCollector(
-            model_reporters={k: (lambda m, k=k: m.metrics[k]) for k in METRICS}
-        )
+        self.datacollector = MetricsCollector()
         self._record()
 
     # ------------------------------------------------------------ building
@@ -168,10 +179,14 @@ class CultureModel(mesa.Model):
             - 1,  # steady state of a constant quit hazard
             present=np.ones(n, dtype=bool),
         )
-        self.frontline = np.isin(self.org.dept, [DEPT_INDEX[d] for d in FRONTLINE]).astype(float)
+        self.frontline_dept = np.isin(np.arange(len(DEPARTMENTS)), [DEPT_INDEX[d] for d in FRONTLINE]).astype(
+            float
+        )
+        self.frontline = self.frontline_dept[self.org.dept]
+        self.in_service = (np.arange(len(DEPARTMENTS)) == DEPT_INDEX["service"]).astype(float)
         self.positions = np.bincount(self.org.dept, minlength=len(DEPARTMENTS))
         self.employee_at = np.empty(n, dtype=object)
-        self.employee_at[:] = [Employee(self, i) for i in range(n)]
+        self.employee_at[:] = enrol(self, Employee, range(n))
         self._refresh_members()
         self.quality = culture.service_quality(c, self.staff.skill, self.staff.wellbeing, self.frontline, p)
 
@@ -193,7 +208,7 @@ class CultureModel(mesa.Model):
             warnings=np.zeros(n),
             degree=degree,
         )
-        self.customer_at = [Customer(self, i) for i in range(n)]  # by position in the market arrays
+        self.customer_at = enrol(self, Customer, range(n))  # by position in the market arrays
 
     # ------------------------------------------------------ steering API
     def set_params(self, **changes) -> None:
@@ -237,9 +252,8 @@ class CultureModel(mesa.Model):
 
     def replace_employees(self, positions: np.ndarray) -> None:
         """New people take ``positions`` (new Mesa agents)."""
-        for agent in self.employee_at[positions]:
-            agent.remove()
-        self.employee_at[positions] = [Employee(self, i) for i in positions.tolist()]
+        retire(self, self.employee_at[positions])
+        self.employee_at[positions] = enrol(self, Employee, positions.tolist())
 
     def vacate(self, positions: np.ndarray) -> None:
         """Leave ``positions`` empty (layoffs, outsourcing)."""
@@ -258,12 +272,13 @@ class CultureModel(mesa.Model):
         self.members = [np.flatnonzero(present & (self.org.dept == d)) for d in range(len(DEPARTMENTS))]
         self.server_pools = {t: cx.server_pool(t, self.members) for t in TOUCHPOINTS}
         filled = np.array([len(m) for m in self.members])
-        vacancy = np.divide(self.positions, filled, out=np.ones(len(filled)), where=filled > 0) - 1.0
-        self.vacancy_load = vacancy[self.org.dept]  # others' work each present person carries
-        self.in_service = (self.org.dept == DEPT_INDEX["service"]).astype(float)
+        # others' work each present person carries, by department
+        self.vacancy_load = (
+            np.divide(self.positions, filled, out=np.ones(len(filled)), where=filled > 0) - 1.0
+        )
         self.peers = culture.peer_matrix(self.org.ties, present)
-        self._social_key = None  # the social pull must be rebuilt (see _social)
         self.executive = present & (self.org.level == EXECUTIVE)
+        self._culture_key = None  # the culture map must be rebuilt (see _culture_map)
 
     # ------------------------------------------------------------ the week
     def step(self) -> None:
@@ -279,25 +294,19 @@ class CultureModel(mesa.Model):
     def _organisation_week(self) -> None:
         p, st, org, rng = self.p, self.staff, self.org, self.rng
         st.centricity = culture.culture_week(
-            st.centricity,
-            social=self._social(),
-            executive=self.executive,
-            present=st.present,
-            frontline=self.frontline,
-            p=p,
-            rng=rng,
+            st.centricity, self._culture_map(), st.present, p.culture_noise, rng
         )
         st.skill = culture.skill_week(st.skill, st.tenure, p)
-        target = culture.wellbeing_target(self._overload(), self.frontline, p)
-        st.wellbeing = culture.wellbeing_week(st.wellbeing, target, p.wellbeing_rate)
+        target = culture.wellbeing_target(self._overload(), self.frontline_dept, p)  # by department
+        st.wellbeing = culture.wellbeing_week(st.wellbeing, target[org.dept], p.wellbeing_rate)
 
-        quits = culture.quitters(st.wellbeing, st.present, p, rng)
-        quits[0] = False  # the CEO leaves only through a new_ceo event
-        leavers = np.flatnonzero(quits)
+        leavers = culture.quitters(st.wellbeing, st.present, p, rng)
+        if len(leavers) and leavers[0] == 0:
+            leavers = leavers[1:]  # the CEO leaves only through a new_ceo event
         mean = culture.hire_mean(
             p.labour_market_centricity, p.hiring_culture_fit, st.centricity[self.executive].mean()
         )
-        st.centricity = culture.hire(st.centricity, quits, mean, p.labour_market_spread, rng)
+        st.centricity = culture.hire(st.centricity, leavers, mean, p.labour_market_spread, rng)
         st.skill[leavers] = p.new_hire_skill
         st.wellbeing[leavers] = p.wellbeing_base
         if self.all_present:
@@ -311,18 +320,19 @@ class CultureModel(mesa.Model):
         self.flows["hires"] = len(leavers)
         self.quality = culture.service_quality(st.centricity, st.skill, st.wellbeing, self.frontline, p)
 
-    def _social(self):
-        """``culture.social_matrix``, rebuilt only when its parameters or who is present change."""
+    def _culture_map(self) -> tuple:
+        """``culture.culture_map``, rebuilt only when its levers or who is present change."""
         p = self.p
-        key = (p.upward_pull, p.peer_pull, p.top_reach)
-        if key != self._social_key:
+        key = tuple(getattr(p, name) for name in CULTURE_LEVERS)
+        if key != self._culture_key:
             upward = culture.upward_matrix(self.org.parent, self.org.depth, p.top_reach)
-            self._social_matrix, self._social_key = culture.social_matrix(upward, self.peers, p), key
-        return self._social_matrix
+            self._culture = culture.culture_map(upward, self.peers, self.executive, self.frontline, p)
+            self._culture_key = key
+        return self._culture
 
     def _overload(self) -> np.ndarray:
-        """Workload above comfortable: support agents' occupancy for the service
-        department, plus the work of empty positions for everyone."""
+        """Workload above comfortable, by department: support agents' occupancy
+        for the service department, plus the work of empty positions for everyone."""
         p = self.p
         busy = max(0.0, self.occupancy - p.comfortable_occupancy) / max(1e-9, 1.0 - p.comfortable_occupancy)
         return self.vacancy_load + busy * self.in_service

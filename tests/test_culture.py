@@ -49,18 +49,15 @@ def frontline_of(org) -> np.ndarray:
 def week(c, org, p, present=None, seed=0):
     """One ``culture_week`` on a hand-built org, wired as ``CultureModel`` wires it."""
     present = np.ones(org.size, dtype=bool) if present is None else present
+    weekly = culture.culture_map(
+        culture.upward_matrix(org.parent, org.depth, p.top_reach),
+        culture.peer_matrix(org.ties, present),
+        present & (org.level == EXECUTIVE),
+        frontline_of(org),
+        p,
+    )
     return culture.culture_week(
-        np.asarray(c, dtype=float),
-        social=culture.social_matrix(
-            culture.upward_matrix(org.parent, org.depth, p.top_reach),
-            culture.peer_matrix(org.ties, present),
-            p,
-        ),
-        executive=present & (org.level == EXECUTIVE),
-        present=present,
-        frontline=frontline_of(org),
-        p=p,
-        rng=np.random.default_rng(seed),
+        np.asarray(c, dtype=float), weekly, present, p.culture_noise, np.random.default_rng(seed)
     )
 
 
