@@ -86,7 +86,10 @@ def jitter(
     """Add week-to-week individual variation ``noise_sd * N(0, 1)`` to ``x`` in
     place, then clip it to ``bounds`` (unless None); returns ``x``."""
     x += noise_sd * rng.standard_normal(len(x))
-    return x if bounds is None else np.clip(x, *bounds, out=x)
+    if bounds is None:
+        return x
+    np.maximum(x, bounds[0], out=x)
+    return np.minimum(x, bounds[1], out=x)
 
 
 def hire(
@@ -100,7 +103,7 @@ def hire(
     """Replace the centricity at ``who`` (a mask or positions) by new hires' values."""
     out = c.copy()
     drawn = mean + spread * rng.standard_normal(out[who].size)
-    out[who] = drawn if bounds is None else np.clip(drawn, *bounds)
+    out[who] = drawn if bounds is None else np.minimum(np.maximum(drawn, bounds[0]), bounds[1])
     return out
 
 
@@ -157,7 +160,8 @@ def skill_week(s: np.ndarray, tenure: np.ndarray, p) -> np.ndarray:
     new += training
     newcomers = np.flatnonzero(tenure < p.onboarding_weeks)
     new[newcomers] += p.onboarding_gain * (1.0 - s[newcomers])
-    return np.clip(new, 0.0, 1.0, out=new)
+    np.maximum(new, 0.0, out=new)
+    return np.minimum(new, 1.0, out=new)
 
 
 def wellbeing_target(overload: np.ndarray, frontline: np.ndarray, p) -> np.ndarray:
@@ -166,7 +170,8 @@ def wellbeing_target(overload: np.ndarray, frontline: np.ndarray, p) -> np.ndarr
     target = -p.overload_penalty * overload
     target += p.wellbeing_base + p.care_effect * (p.employee_care - 0.5)
     target -= (p.bad_practice_strain * p.bad_practice) * frontline
-    return np.clip(target, 0.0, 1.0, out=target)
+    np.maximum(target, 0.0, out=target)
+    return np.minimum(target, 1.0, out=target)
 
 
 def wellbeing_week(w: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:

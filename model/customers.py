@@ -5,6 +5,8 @@ Pure vectorised functions; ``model.model`` runs the journey in order.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.special import expit, logit
 
@@ -14,35 +16,58 @@ from model.sampling import thinned
 PROSPECT, ACTIVE, CHURNED = 0, 1, 2
 
 
-def server_pool(touchpoint: str, members: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Who may serve a touchpoint, and the cumulative chance of each serving.
+@dataclass(frozen=True)
+class ServerPool:
+    """Who may serve a touchpoint: ``members`` in consecutive department blocks.
 
-    Each department that owns the touchpoint serves its share in ``TOUCHPOINTS``
-    of contacts, spread evenly over its present members; empty departments are
-    skipped, and if all are empty anyone present serves.
-
-    Returns:
-        (employee indices, cumulative probabilities ending at 1).
+    A uniform ``u`` falls in block ``b`` when ``edges[b] <= u < edges[b + 1]``
+    (the block's share of contacts) and picks member
+    ``floor(u * scale[b] + shift[b])``, spreading the block's share evenly over
+    its members: an inverse-CDF draw with one uniform per contact.
     """
+
+    members: np.ndarray
+    edges: np.ndarray  # cumulative block shares, from 0 to 1
+    scale: np.ndarray  # members per unit of u in each block
+    shift: np.ndarray  # so that the block's first member starts at its edge
+
+
+def server_pool(touchpoint: str, members: list[np.ndarray]) -> ServerPool:
+    """Who may serve a touchpoint: each department that owns it serves its share
+    in ``TOUCHPOINTS`` of contacts, spread evenly over its present members;
+    empty departments are skipped, and if all are empty anyone present serves."""
     owners = TOUCHPOINTS[touchpoint]
-    pools = [members[DEPT_INDEX[d]] for d in owners]
-    weights = [w / len(pool) if len(pool) else 0.0 for w, pool in zip(owners.values(), pools, strict=True)]
-    if sum(weights) == 0:
-        pools = [np.concatenate(members)]
-        weights = [1.0 / max(1, len(pools[0]))]
-    flat = np.concatenate(pools)
-    cum = np.cumsum(np.repeat(weights, [len(pool) for pool in pools]))
-    return flat, cum / cum[-1] if len(cum) else cum
+    blocks = [(members[DEPT_INDEX[d]], share) for d, share in owners.items() if len(members[DEPT_INDEX[d]])]
+    if not blocks:
+        blocks = [(np.concatenate(members), 1.0)]
+    sizes = np.array([len(block) for block, _ in blocks], dtype=float)
+    shares = np.array([share for _, share in blocks], dtype=float) / sum(share for _, share in blocks)
+    edges = np.concatenate(([0.0], np.cumsum(shares)))
+    edges[-1] = 1.0
+    scale = np.divide(sizes, shares, out=np.zeros_like(sizes), where=shares > 0)
+    shift = np.concatenate(([0.0], np.cumsum(sizes)[:-1])) - edges[:-1] * scale
+    return ServerPool(np.concatenate([block for block, _ in blocks]), edges, scale, shift)
 
 
 def serving_quality(
-    pool: tuple[np.ndarray, np.ndarray], count: int, quality: np.ndarray, rng: np.random.Generator
+    pool: ServerPool, count: int, quality: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    """Quality delivered at ``count`` contacts, each served by an employee drawn from ``pool``."""
-    flat, cum = pool
-    if len(flat) == 0:
+    """Quality delivered at ``count`` contacts, each served by an employee drawn
+    from ``pool`` (exactly, up to rounding at the blocks' edges)."""
+    n = len(pool.members)
+    if n == 0:
         return np.zeros(count)
-    return quality[flat[np.minimum(np.searchsorted(cum, rng.random(count), side="right"), len(flat) - 1)]]
+    u = rng.random(count)
+    inner = pool.edges[1:-1]
+    if len(inner) == 0:
+        at = u * pool.scale[0]
+    else:
+        block = (u >= inner[0]).view(np.int8) if len(inner) == 1 else np.searchsorted(inner, u, side="right")
+        at = u * pool.scale[block]
+        at += pool.shift[block]
+    pick = at.astype(np.intp)
+    np.maximum(pick, 0, out=pick)
+    return quality[pool.members[np.minimum(pick, n - 1, out=pick)]]
 
 
 def touchpoint_score(base: float | np.ndarray, staff: np.ndarray, employee_share: float) -> np.ndarray:
@@ -52,7 +77,7 @@ def touchpoint_score(base: float | np.ndarray, staff: np.ndarray, employee_share
 
 def failures(scores: np.ndarray, p, rng: np.random.Generator) -> np.ndarray:
     """Whether each touchpoint goes wrong: ``problem_base + problem_slope (1 - score)``."""
-    prob = np.clip(p.problem_base + p.problem_slope * (1.0 - scores), 0.0, 1.0)
+    prob = np.minimum(np.maximum(p.problem_base + p.problem_slope * (1.0 - scores), 0.0), 1.0)
     return rng.random(scores.shape) < prob
 
 
@@ -91,7 +116,7 @@ def satisfaction(experience_: np.ndarray, expectation: np.ndarray, p) -> np.ndar
 
 def recommendation_score(sat: np.ndarray) -> np.ndarray:
     """0-10 likelihood to recommend [reichheld2003]."""
-    return np.clip(np.rint(10.0 * sat), 0, 10).astype(np.int8)
+    return np.minimum(np.maximum(np.rint(10.0 * sat), 0.0), 10.0).astype(np.int8)
 
 
 def promoter_shares(scores: np.ndarray) -> tuple[float, float]:

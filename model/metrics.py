@@ -71,15 +71,13 @@ class MetricsCollector(mesa.DataCollector):
 
 
 def mean_or_zero(values: np.ndarray) -> float:
-    return float(values.mean()) if len(values) else 0.0
+    return float(values.sum() / len(values)) if len(values) else 0.0
 
 
-def group_means(values: np.ndarray, groups: np.ndarray, mask: np.ndarray | slice, k: int) -> np.ndarray:
-    """Mean of ``values`` per group among ``mask`` (NaN for an empty group)."""
-    groups = groups[mask]
-    sums = np.bincount(groups, weights=values[mask], minlength=k)
-    counts = np.bincount(groups, minlength=k)
-    return np.divide(sums, counts, out=np.full(k, np.nan), where=counts > 0)
+def group_means(values: np.ndarray, groups: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` per group, given each group's size ``counts`` (NaN for an empty group)."""
+    sums = np.bincount(groups, weights=values, minlength=len(counts))
+    return np.divide(sums, counts, out=np.full(len(counts), np.nan), where=counts > 0)
 
 
 DEPT_KEYS = [f"culture_{d}" for d in DEPARTMENTS]
@@ -87,20 +85,18 @@ LEVEL_KEYS = [f"culture_level_{lv}" for lv in LEVELS]
 
 
 def organisation_metrics(model) -> dict[str, float]:
-    """Culture, wellbeing and headcount from the workforce arrays."""
+    """Culture, wellbeing and headcount from the workforce arrays, over present employees."""
     st, org = model.staff, model.org
-    present = slice(None) if model.all_present else st.present  # a view, not a copy, when all are
-    out = dict(
-        zip(DEPT_KEYS, group_means(st.centricity, org.dept, present, len(DEPARTMENTS)).tolist(), strict=True)
-    )
-    out.update(
-        zip(LEVEL_KEYS, group_means(st.centricity, org.level, present, len(LEVELS)).tolist(), strict=True)
-    )
-    out["culture_mean"] = mean_or_zero(st.centricity[present])
-    out["wellbeing_mean"] = mean_or_zero(st.wellbeing[present])
-    out["skill_mean"] = mean_or_zero(st.skill[present])
-    out["service_quality"] = mean_or_zero(model.quality[present])
-    out["headcount"] = len(st.centricity[present])
+    who = slice(None) if model.all_present else model.present_at  # a view, not a copy, when all are
+    c = st.centricity[who]
+    by_dept = group_means(c, org.dept[who], model.dept_headcount)
+    out = dict(zip(DEPT_KEYS, by_dept.tolist(), strict=True))
+    out.update(zip(LEVEL_KEYS, group_means(c, org.level[who], model.level_headcount).tolist(), strict=True))
+    out["culture_mean"] = mean_or_zero(c)
+    out["wellbeing_mean"] = mean_or_zero(st.wellbeing[who])
+    out["skill_mean"] = mean_or_zero(st.skill[who])
+    out["service_quality"] = mean_or_zero(model.quality[who])
+    out["headcount"] = len(c)
     return out
 
 

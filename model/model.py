@@ -30,13 +30,13 @@ import numpy as np
 from model import culture, service, wom
 from model import customers as cx
 from model.agents import Customer, Employee, enrol, retire
-from model.departments import DEPARTMENTS, DEPT_INDEX, FRONTLINE, TOUCHPOINTS
+from model.departments import DEPARTMENTS, DEPT_INDEX, FRONTLINE, LEVELS, TOUCHPOINTS
 from model.events import EVENTS, check_event
 from model.metrics import METRICS, MetricsCollector, market_metrics, organisation_metrics
 from model.network import count_neighbours, small_world
 from model.org import EXECUTIVE, Org, generate_org, load_org_chart
 from model.params import SPECS, ParameterError, Params, coerce, make_params
-from model.sampling import thinned
+from model.sampling import proposals
 from model.scenario import Scenario, load_scenario
 
 # The parameters the culture map is built from (see CultureModel._culture_map).
@@ -248,7 +248,7 @@ class CultureModel(mesa.Model):
         by the promise, personal differences and word of mouth heard lately."""
         mk, p = self.market, self.p
         heard = p.wom_expectation * (mk.recommendations[who] - mk.warnings[who])
-        return np.clip(cx.expectation_anchor(p) + mk.expectation_offset[who] + heard, 0.0, 1.0)
+        return np.minimum(np.maximum(cx.expectation_anchor(p) + mk.expectation_offset[who] + heard, 0.0), 1.0)
 
     def replace_employees(self, positions: np.ndarray) -> None:
         """New people take ``positions`` (new Mesa agents)."""
@@ -272,6 +272,9 @@ class CultureModel(mesa.Model):
         self.members = [np.flatnonzero(present & (self.org.dept == d)) for d in range(len(DEPARTMENTS))]
         self.server_pools = {t: cx.server_pool(t, self.members) for t in TOUCHPOINTS}
         filled = np.array([len(m) for m in self.members])
+        self.present_at = np.flatnonzero(present)
+        self.dept_headcount = filled
+        self.level_headcount = np.bincount(self.org.level[present], minlength=len(LEVELS))
         # others' work each present person carries, by department
         self.vacancy_load = (
             np.divide(self.positions, filled, out=np.ones(len(filled)), where=filled > 0) - 1.0
@@ -361,24 +364,19 @@ class CultureModel(mesa.Model):
         p, mk, rng = self.p, self.market, self.rng
         bass_p = p.bass_p * max(0.0, 1.0 + p.promise_reach * (p.marketing_promise - 0.5))
 
-        customer = mk.status == cx.ACTIVE
-
-        def share(who: np.ndarray) -> np.ndarray:  # of their contacts who are customers
-            return count_neighbours(self.network, who, customer) / np.maximum(mk.degree[who], 1)
-
-        def probability(i: np.ndarray) -> np.ndarray:
-            who = prospects[i]
-            recs, warns = mk.recommendations[who], mk.warnings[who]
-            return wom.adoption_probability(
-                bass_p, p.bass_q, share(who), recs, warns, p.referral_weight, p.wom_deterrence
-            )
-
         # the largest probability: all contacts customers, the most recommendations, no warnings
         most = mk.recommendations.max(initial=0.0)
         bound = wom.adoption_probability(bass_p, p.bass_q, 1.0, most, 0.0, p.referral_weight)
-        candidates = prospects[thinned(len(prospects), bound, probability, rng)]
+        maybe, u = proposals(len(prospects), bound, rng)  # thinning: exact probabilities for these only
+        who = prospects[maybe]
+        share = count_neighbours(self.network, who, mk.status == cx.ACTIVE) / np.maximum(mk.degree[who], 1)
+        recs = mk.recommendations[who]
+        chosen = u < wom.adoption_probability(
+            bass_p, p.bass_q, share, recs, mk.warnings[who], p.referral_weight, p.wom_deterrence
+        )
+        candidates = who[chosen]
         by_marketing = rng.random(len(candidates)) < wom.marketing_share(
-            bass_p, p.bass_q, share(candidates), mk.recommendations[candidates], p.referral_weight
+            bass_p, p.bass_q, share[chosen], recs[chosen], p.referral_weight
         )
         asks = rng.random(len(candidates)) < p.presale_contact_rate
         return candidates, by_marketing, asks

@@ -8,8 +8,9 @@ first the people with ``u_i < bound``, a Bernoulli(``bound``) subset found from
 geometric gaps between them; then, for each of those, ``u_i`` uniform on
 ``(0, bound)``, keeping those below their exact probability. Each person is
 still chosen with probability exactly ``prob(i)``, independently of the
-others; ``prob`` is computed only for the few candidates. Above ``DENSE``
-drawing one uniform per person is cheaper, and is what is done.
+others; ``prob`` is computed only for the few candidates. Above ``DENSE``,
+or for fewer than ``SMALL`` people, drawing one uniform per person is
+cheaper, and is what is done.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ import numpy as np
 # Relative slack on the bound, so the last bit of rounding in a vectorised exp
 # can never put an exact probability above it (any larger bound is as exact).
 ROUNDING_SLACK = 1e-9
-# Above this bound one uniform per person costs less than the geometric gaps.
+# Above this bound, or among fewer people than SMALL, one uniform per person
+# costs less than the geometric gaps (whose set-up is a dozen numpy calls).
 DENSE = 0.2
+SMALL = 2000
 
 
 def bernoulli_positions(n: int, rate: float, rng: np.random.Generator) -> np.ndarray:
@@ -45,18 +48,24 @@ def bernoulli_positions(n: int, rate: float, rng: np.random.Generator) -> np.nda
     return positions[: np.searchsorted(positions, n)]
 
 
+def proposals(n: int, bound: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The first stage of ``thinned``: positions ``i`` with ``u_i < bound`` and their
+    ``u_i``. Keeping those with ``u_i < probability(i)`` chooses each ``i < n``
+    with probability ``probability(i)``, independently, if it never exceeds ``bound``."""
+    bound = min(1.0, bound * (1.0 + ROUNDING_SLACK))
+    if bound > DENSE or n < SMALL:
+        u = rng.random(n)
+        maybe = np.flatnonzero(u < bound)
+        return maybe, u[maybe]
+    maybe = bernoulli_positions(n, bound, rng)
+    return maybe, bound * rng.random(len(maybe))  # uniform below the bound, as u is given u < bound
+
+
 def thinned(
     n: int, bound: float, probability: Callable[[np.ndarray], np.ndarray], rng: np.random.Generator
 ) -> np.ndarray:
     """Indices ``i < n`` chosen each with probability ``probability(i)``, independently,
     given ``probability(i) <= bound`` for all ``i``; ``probability`` is called once,
     on the candidates only."""
-    bound = min(1.0, bound * (1.0 + ROUNDING_SLACK))
-    if bound > DENSE:
-        u = rng.random(n)
-        maybe = np.flatnonzero(u < bound)
-        u = u[maybe]
-    else:
-        maybe = bernoulli_positions(n, bound, rng)
-        u = bound * rng.random(len(maybe))  # uniform below the bound, as u is given u < bound
+    maybe, u = proposals(n, bound, rng)
     return maybe[u < probability(maybe)]

@@ -1,4 +1,4 @@
-"""Customers' purchases: satisfied customers come back more often."""
+"""Customers' purchases: who serves them, and satisfied customers coming back more often."""
 
 import math
 
@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from model import CultureModel
-from model.customers import ACTIVE, purchase_probability
+from model.customers import ACTIVE, purchase_probability, server_pool, serving_quality
+from model.departments import DEPARTMENTS, DEPT_INDEX
 from model.params import make_params
 
 
@@ -57,3 +58,38 @@ def test_every_person_in_the_market_is_a_registered_customer_agent_reading_the_a
         assert a.satisfaction == mk.satisfaction[i] and a.score == mk.score[i]
         assert a.tenure == mk.tenure[i] and a.spend == mk.spend[i]
         assert a.expectation == pytest.approx(m.expectations(np.array([i]))[0])
+
+
+def _members(**sizes: int) -> list[np.ndarray]:
+    """Department member lists with the given sizes, numbered consecutively."""
+    out, start = [], 0
+    for d in DEPARTMENTS:
+        out.append(np.arange(start, start + sizes.get(d, 0)))
+        start += sizes.get(d, 0)
+    return out
+
+
+def test_each_department_serves_its_share_spread_evenly_over_its_members():
+    """Product touchpoint: product 60%, operations 40%; over 200,000 contacts each
+    employee serves share / department size of them, within 5 standard errors."""
+    members = _members(product=3, operations=5)
+    pool = server_pool("product", members)
+    n = 200_000
+    quality = np.arange(8, dtype=float)  # quality == employee index: the draw reveals who served
+    served = serving_quality(pool, n, quality, np.random.default_rng(3)).astype(int)
+    counts = np.bincount(served, minlength=8)
+    expected = np.array([0.6 / 3] * 3 + [0.4 / 5] * 5)
+    assert members[DEPT_INDEX["product"]].tolist() == [0, 1, 2]
+    z = (counts - n * expected) / np.sqrt(n * expected * (1 - expected))
+    assert np.abs(z).max() < 5
+
+
+def test_an_empty_department_leaves_its_share_to_the_others_and_no_one_left_means_anyone():
+    alone = server_pool("product", _members(operations=4))
+    served = serving_quality(alone, 10_000, np.arange(4, dtype=float), np.random.default_rng(1))
+    assert set(served.astype(int).tolist()) == {0, 1, 2, 3}
+    nobody = server_pool("recovery", _members(sales=2, hr=1))
+    served = serving_quality(nobody, 10_000, np.arange(3, dtype=float), np.random.default_rng(1))
+    assert set(served.astype(int).tolist()) == {0, 1, 2}, "with no service staff anyone present serves"
+    empty = server_pool("recovery", _members())
+    assert serving_quality(empty, 5, np.zeros(0), np.random.default_rng(1)).tolist() == [0.0] * 5
