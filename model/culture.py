@@ -155,13 +155,14 @@ def culture_week(
 def skill_week(s: np.ndarray, tenure: np.ndarray, p) -> np.ndarray:
     """Onboarding and re-training raise skill toward 1; it decays without practice:
     ``s + (onboarding + training) (1 - s) - decay s``."""
+    # linear in s from (onboarding +) training at s = 0 to 1 - decay at s = 1, so within
+    # [0, 1] for skill in [0, 1]; only newcomers, whose gains may add up to more than 1, need a cap
     training = p.training_gain * p.training_intensity
     new = (1.0 - training - p.skill_decay) * s
     new += training
     newcomers = np.flatnonzero(tenure < p.onboarding_weeks)
-    new[newcomers] += p.onboarding_gain * (1.0 - s[newcomers])
-    np.maximum(new, 0.0, out=new)
-    return np.minimum(new, 1.0, out=new)
+    new[newcomers] = np.minimum(new[newcomers] + p.onboarding_gain * (1.0 - s[newcomers]), 1.0)
+    return new
 
 
 def wellbeing_target(overload: np.ndarray, frontline: np.ndarray, p) -> np.ndarray:
@@ -185,12 +186,15 @@ def quit_probability(w: np.ndarray, p) -> np.ndarray:
     return -np.expm1(-hazard)
 
 
-def quitters(w: np.ndarray, present: np.ndarray, p, rng: np.random.Generator) -> np.ndarray:
-    """Positions (ascending) whose employee quits this week: each present one with
-    probability ``quit_probability(w)`` (by thinning, since few quit in any one week)."""
+def quitters(w: np.ndarray, present: np.ndarray | None, p, rng: np.random.Generator) -> np.ndarray:
+    """Positions (ascending) whose employee quits this week: each present one
+    (everyone if ``present`` is None) with probability ``quit_probability(w)``
+    (by thinning, since few quit in any one week)."""
     if not len(w):
         return np.empty(0, dtype=np.int64)
-    bound = quit_probability(np.array([w.min()]), p)[0]  # empty positions too: a looser bound
+    bound = quit_probability(w.min(), p)  # empty positions too: a looser bound
+    if present is None:  # everyone is present
+        return thinned(len(w), bound, lambda i: quit_probability(w[i], p), rng)
     return thinned(len(w), bound, lambda i: np.where(present[i], quit_probability(w[i], p), 0.0), rng)
 
 

@@ -18,56 +18,72 @@ PROSPECT, ACTIVE, CHURNED = 0, 1, 2
 
 @dataclass(frozen=True)
 class ServerPool:
-    """Who may serve a touchpoint: ``members`` in consecutive department blocks.
+    """Who may serve one or several touchpoints (one column each).
 
-    A uniform ``u`` falls in block ``b`` when ``edges[b] <= u < edges[b + 1]``
-    (the block's share of contacts) and picks member
-    ``floor(u * scale[b] + shift[b])``, spreading the block's share evenly over
-    its members: an inverse-CDF draw with one uniform per contact.
+    Each column's members sit in consecutive department blocks. A uniform
+    ``u`` falls in a column's block ``b`` when it passes ``b`` of the column's
+    inner block edges (its blocks' cumulative shares of contacts), and picks
+    member ``floor(u * scale + shift)`` of that block, spreading the block's
+    share evenly over its members: an inverse-CDF draw with one uniform per
+    contact and touchpoint, exact up to floating-point rounding at the edges
+    (the last member is repeated once at the end, so rounding up there stays
+    in range).
     """
 
-    members: np.ndarray
-    edges: np.ndarray  # cumulative block shares, from 0 to 1
-    scale: np.ndarray  # members per unit of u in each block
-    shift: np.ndarray  # so that the block's first member starts at its edge
+    members: np.ndarray  # every column's members, column after column, then the last again
+    inner: np.ndarray  # (blocks - 1, columns) inner block edges; 1 pads a column with fewer blocks
+    scale: np.ndarray  # (blocks, columns) members per unit of u in each block
+    shift: np.ndarray  # (blocks, columns) so that each block starts at its edge and its position
 
 
-def server_pool(touchpoint: str, members: list[np.ndarray]) -> ServerPool:
-    """Who may serve a touchpoint: each department that owns it serves its share
-    in ``TOUCHPOINTS`` of contacts, spread evenly over its present members;
-    empty departments are skipped, and if all are empty anyone present serves."""
-    owners = TOUCHPOINTS[touchpoint]
-    blocks = [(members[DEPT_INDEX[d]], share) for d, share in owners.items() if len(members[DEPT_INDEX[d]])]
-    if not blocks:
-        blocks = [(np.concatenate(members), 1.0)]
-    sizes = np.array([len(block) for block, _ in blocks], dtype=float)
-    shares = np.array([share for _, share in blocks], dtype=float) / sum(share for _, share in blocks)
-    edges = np.concatenate(([0.0], np.cumsum(shares)))
-    edges[-1] = 1.0
-    scale = np.divide(sizes, shares, out=np.zeros_like(sizes), where=shares > 0)
-    shift = np.concatenate(([0.0], np.cumsum(sizes)[:-1])) - edges[:-1] * scale
-    return ServerPool(np.concatenate([block for block, _ in blocks]), edges, scale, shift)
+def server_pool(touchpoints: tuple[str, ...], members: list[np.ndarray]) -> ServerPool:
+    """Who may serve each of ``touchpoints``: each department that owns one serves
+    its share in ``TOUCHPOINTS`` of contacts, spread evenly over its present
+    members; empty departments are skipped, and if all are empty anyone present serves."""
+    columns = []
+    for touchpoint in touchpoints:
+        owners = TOUCHPOINTS[touchpoint]
+        blocks = [(members[DEPT_INDEX[d]], w) for d, w in owners.items() if len(members[DEPT_INDEX[d]])]
+        columns.append(blocks or [(np.concatenate(members), 1.0)])
+    width = max(len(blocks) for blocks in columns)
+    inner = np.ones((width - 1, len(columns)))
+    scale, shift = np.zeros((width, len(columns))), np.zeros((width, len(columns)))
+    start = 0
+    for j, blocks in enumerate(columns):
+        sizes = np.array([len(block) for block, _ in blocks], dtype=float)
+        shares = np.array([w for _, w in blocks], dtype=float) / sum(w for _, w in blocks)
+        edges = np.concatenate(([0.0], np.cumsum(shares)))
+        inner[: len(blocks) - 1, j] = edges[1:-1]
+        scale[: len(blocks), j] = sizes / shares
+        shift[: len(blocks), j] = (
+            start + np.concatenate(([0.0], np.cumsum(sizes)[:-1])) - edges[:-1] * sizes / shares
+        )
+        start += int(sizes.sum())
+    everyone = np.concatenate([block for blocks in columns for block, _ in blocks])
+    return ServerPool(np.concatenate((everyone, everyone[-1:])), inner, scale, shift)
 
 
 def serving_quality(
     pool: ServerPool, count: int, quality: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    """Quality delivered at ``count`` contacts, each served by an employee drawn
-    from ``pool`` (exactly, up to rounding at the blocks' edges)."""
-    n = len(pool.members)
-    if n == 0:
-        return np.zeros(count)
-    u = rng.random(count)
-    inner = pool.edges[1:-1]
-    if len(inner) == 0:
+    """Quality delivered at ``count`` contacts, ``(count, columns)``: at each touchpoint
+    of ``pool`` each contact is served by an employee drawn from its column."""
+    if len(pool.members) == 0:
+        return np.zeros((count, pool.scale.shape[1]))
+    u = rng.random((count, pool.scale.shape[1]))
+    if len(pool.inner) == 0:  # one department block per column
         at = u * pool.scale[0]
+        at += pool.shift[0]
+    elif len(pool.inner) == 1:
+        second = u >= pool.inner[0]
+        at = u * np.where(second, pool.scale[1], pool.scale[0])
+        at += np.where(second, pool.shift[1], pool.shift[0])
     else:
-        block = (u >= inner[0]).view(np.int8) if len(inner) == 1 else np.searchsorted(inner, u, side="right")
-        at = u * pool.scale[block]
-        at += pool.shift[block]
-    pick = at.astype(np.intp)
-    np.maximum(pick, 0, out=pick)
-    return quality[pool.members[np.minimum(pick, n - 1, out=pick)]]
+        block = sum((u >= edge).astype(np.intp) for edge in pool.inner) * pool.scale.shape[1]
+        block += np.arange(pool.scale.shape[1])
+        at = u * pool.scale.ravel()[block]
+        at += pool.shift.ravel()[block]
+    return quality[pool.members[at.astype(np.intp)]]
 
 
 def touchpoint_score(base: float | np.ndarray, staff: np.ndarray, employee_share: float) -> np.ndarray:

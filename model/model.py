@@ -39,6 +39,9 @@ from model.params import SPECS, ParameterError, Params, coerce, make_params
 from model.sampling import proposals
 from model.scenario import Scenario, load_scenario
 
+# The touchpoints of a purchase, in the column order of ``Purchases.scores``.
+PURCHASE = ("product", "delivery", "right_product")
+
 # The parameters the culture map is built from (see CultureModel._culture_map).
 CULTURE_LEVERS = (
     "upward_pull",
@@ -270,7 +273,8 @@ class CultureModel(mesa.Model):
         present = self.staff.present
         self.all_present = bool(present.all())
         self.members = [np.flatnonzero(present & (self.org.dept == d)) for d in range(len(DEPARTMENTS))]
-        self.server_pools = {t: cx.server_pool(t, self.members) for t in TOUCHPOINTS}
+        self.server_pools = {t: cx.server_pool((t,), self.members) for t in TOUCHPOINTS}
+        self.server_pools[PURCHASE] = cx.server_pool(PURCHASE, self.members)
         filled = np.array([len(m) for m in self.members])
         self.present_at = np.flatnonzero(present)
         self.dept_headcount = filled
@@ -281,6 +285,7 @@ class CultureModel(mesa.Model):
         )
         self.peers = culture.peer_matrix(self.org.ties, present)
         self.executive = present & (self.org.level == EXECUTIVE)
+        self.executives = np.flatnonzero(self.executive)
         self._culture_key = None  # the culture map must be rebuilt (see _culture_map)
 
     # ------------------------------------------------------------ the week
@@ -303,11 +308,11 @@ class CultureModel(mesa.Model):
         target = culture.wellbeing_target(self._overload(), self.frontline_dept, p)  # by department
         st.wellbeing = culture.wellbeing_week(st.wellbeing, target[org.dept], p.wellbeing_rate)
 
-        leavers = culture.quitters(st.wellbeing, st.present, p, rng)
+        leavers = culture.quitters(st.wellbeing, None if self.all_present else st.present, p, rng)
         if len(leavers) and leavers[0] == 0:
             leavers = leavers[1:]  # the CEO leaves only through a new_ceo event
         mean = culture.hire_mean(
-            p.labour_market_centricity, p.hiring_culture_fit, st.centricity[self.executive].mean()
+            p.labour_market_centricity, p.hiring_culture_fit, st.centricity[self.executives].mean()
         )
         st.centricity = culture.hire(st.centricity, leavers, mean, p.labour_market_spread, rng)
         st.skill[leavers] = p.new_hire_skill
@@ -390,13 +395,8 @@ class CultureModel(mesa.Model):
         buying = cx.purchase_probability(self.market.satisfaction[active], p)
         buyers = active[rng.random(len(active)) < buying]
         k, es = len(buyers), p.employee_share
-        scores = np.column_stack(
-            [
-                cx.touchpoint_score(p.product_quality, self._served("product", k), es),
-                cx.touchpoint_score(p.partner_reliability, self._served("delivery", k), es),
-                cx.touchpoint_score(1.0, self._served("right_product", k), es),
-            ]
-        )
+        base = np.array([p.product_quality, p.partner_reliability, 1.0])  # in PURCHASE order
+        scores = cx.touchpoint_score(base, self._served(PURCHASE, k), es)
         failed = cx.failures(scores, p, rng)
         trapped = rng.random(k) < p.bad_practice  # hidden fees and traps [seed004]
         problem = failed.any(axis=1) | trapped
@@ -445,7 +445,9 @@ class CultureModel(mesa.Model):
         f = self.flows
         n_ask = len(ask_hung)
         draw = self.rng.random(n_ask)
-        converts = draw < cx.touchpoint_score(1.0, self._served("presale", n_ask), self.p.employee_share)
+        converts = draw < cx.touchpoint_score(
+            1.0, self._served("presale", n_ask)[:, 0], self.p.employee_share
+        )
         won = np.ones(len(candidates), dtype=bool)
         won[asks] = ~ask_hung & converts
         f["lost_presale"] = int(ask_hung.sum())
@@ -461,7 +463,7 @@ class CultureModel(mesa.Model):
         p = self.p
         n_complain = len(held)
         fcr = self.rng.random(n_complain) < cx.first_contact_resolution(
-            self._served("recovery", n_complain), p
+            self._served("recovery", n_complain)[:, 0], p
         )
         solved_first = ~hung_up & fcr
         value = np.where(hung_up, 0.0, np.where(solved_first, 1.0, p.repeat_contact_value))
@@ -534,8 +536,9 @@ class CultureModel(mesa.Model):
         self.cumulative_profit += revenue - cost
         f.update(revenue=revenue, cost=cost, profit=revenue - cost, cumulative_profit=self.cumulative_profit)
 
-    def _served(self, touchpoint: str, count: int) -> np.ndarray:
-        return cx.serving_quality(self.server_pools[touchpoint], count, self.quality, self.rng)
+    def _served(self, touchpoints: str | tuple[str, ...], count: int) -> np.ndarray:
+        """Quality served at ``count`` contacts, one column per touchpoint (a name or ``PURCHASE``)."""
+        return cx.serving_quality(self.server_pools[touchpoints], count, self.quality, self.rng)
 
     def _record(self) -> None:
         self.metrics = {**self.flows, **organisation_metrics(self), **market_metrics(self)}

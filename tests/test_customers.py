@@ -7,7 +7,7 @@ import pytest
 
 from model import CultureModel
 from model.customers import ACTIVE, purchase_probability, server_pool, serving_quality
-from model.departments import DEPARTMENTS, DEPT_INDEX
+from model.departments import DEPARTMENTS, DEPT_INDEX, TOUCHPOINTS
 from model.params import make_params
 
 
@@ -73,23 +73,59 @@ def test_each_department_serves_its_share_spread_evenly_over_its_members():
     """Product touchpoint: product 60%, operations 40%; over 200,000 contacts each
     employee serves share / department size of them, within 5 standard errors."""
     members = _members(product=3, operations=5)
-    pool = server_pool("product", members)
     n = 200_000
     quality = np.arange(8, dtype=float)  # quality == employee index: the draw reveals who served
-    served = serving_quality(pool, n, quality, np.random.default_rng(3)).astype(int)
-    counts = np.bincount(served, minlength=8)
-    expected = np.array([0.6 / 3] * 3 + [0.4 / 5] * 5)
     assert members[DEPT_INDEX["product"]].tolist() == [0, 1, 2]
-    z = (counts - n * expected) / np.sqrt(n * expected * (1 - expected))
-    assert np.abs(z).max() < 5
+    expected = np.array([0.6 / 3] * 3 + [0.4 / 5] * 5)
+    alone = serving_quality(server_pool(("product",), members), n, quality, np.random.default_rng(3))
+    # stacked with two other touchpoints, the product column is drawn alike
+    stacked = serving_quality(
+        server_pool(("recovery", "product", "presale"), members), n, quality, np.random.default_rng(4)
+    )
+    assert alone.shape == (n, 1) and stacked.shape == (n, 3)
+    for served in (alone[:, 0], stacked[:, 1]):
+        counts = np.bincount(served.astype(int), minlength=8)
+        z = (counts - n * expected) / np.sqrt(n * expected * (1 - expected))
+        assert np.abs(z).max() < 5
+
+
+def test_stacked_touchpoints_each_draw_from_their_own_departments():
+    members = _members(product=2, operations=3, logistics=4, sales=1)
+    pool = server_pool(("product", "delivery", "right_product"), members)
+    quality = np.arange(10, dtype=float)
+    served = serving_quality(pool, 50_000, quality, np.random.default_rng(8)).astype(int)
+    dept = np.repeat([DEPT_INDEX[d] for d in ("product", "operations", "logistics", "sales")], [2, 3, 4, 1])
+    for j, touchpoint in enumerate(("product", "delivery", "right_product")):
+        shares = np.bincount(dept[served[:, j]], minlength=len(DEPARTMENTS)) / len(served)
+        for d, share in TOUCHPOINTS[touchpoint].items():
+            se = math.sqrt(share * (1 - share) / len(served))
+            assert shares[DEPT_INDEX[d]] == pytest.approx(share, abs=5 * se), (touchpoint, d)
+        assert len(np.unique(served[:, j])) == sum(
+            len(members[DEPT_INDEX[d]]) for d in TOUCHPOINTS[touchpoint]
+        )
 
 
 def test_an_empty_department_leaves_its_share_to_the_others_and_no_one_left_means_anyone():
-    alone = server_pool("product", _members(operations=4))
+    alone = server_pool(("product",), _members(operations=4))
     served = serving_quality(alone, 10_000, np.arange(4, dtype=float), np.random.default_rng(1))
-    assert set(served.astype(int).tolist()) == {0, 1, 2, 3}
-    nobody = server_pool("recovery", _members(sales=2, hr=1))
+    assert set(served.astype(int).ravel().tolist()) == {0, 1, 2, 3}
+    nobody = server_pool(("recovery",), _members(sales=2, hr=1))
     served = serving_quality(nobody, 10_000, np.arange(3, dtype=float), np.random.default_rng(1))
-    assert set(served.astype(int).tolist()) == {0, 1, 2}, "with no service staff anyone present serves"
-    empty = server_pool("recovery", _members())
-    assert serving_quality(empty, 5, np.zeros(0), np.random.default_rng(1)).tolist() == [0.0] * 5
+    assert set(served.astype(int).ravel().tolist()) == {0, 1, 2}, (
+        "with no service staff anyone present serves"
+    )
+    empty = server_pool(("recovery",), _members())
+    assert serving_quality(empty, 5, np.zeros(0), np.random.default_rng(1)).tolist() == [[0.0]] * 5
+
+
+def test_a_touchpoint_of_three_departments_next_to_one_of_one(monkeypatch):
+    monkeypatch.setitem(TOUCHPOINTS, "three", {"sales": 0.2, "marketing": 0.3, "service": 0.5})
+    members = _members(marketing=2, sales=3, service=1)
+    pool = server_pool(("three", "recovery"), members)
+    n = 100_000
+    served = serving_quality(pool, n, np.arange(6, dtype=float), np.random.default_rng(2)).astype(int)
+    dept = np.repeat([DEPT_INDEX[d] for d in ("marketing", "sales", "service")], [2, 3, 1])
+    shares = np.bincount(dept[served[:, 0]], minlength=len(DEPARTMENTS)) / n
+    for d, share in TOUCHPOINTS["three"].items():
+        assert shares[DEPT_INDEX[d]] == pytest.approx(share, abs=5 * math.sqrt(share * (1 - share) / n)), d
+    assert set(served[:, 1].tolist()) == {5}, "recovery: the one service employee"
