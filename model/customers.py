@@ -163,12 +163,11 @@ def churn_probability(sat: np.ndarray, p) -> np.ndarray:
 
 
 def churners(sat: np.ndarray, p, rng: np.random.Generator) -> np.ndarray:
-    """Who churns: each with probability ``churn_probability(sat)`` (by thinning)."""
-    out = np.zeros(len(sat), dtype=bool)
-    if len(sat):
-        bound = churn_probability(np.array([sat.min()]), p)[0]
-        out[thinned(len(sat), bound, lambda i: churn_probability(sat[i], p), rng)] = True
-    return out
+    """Who churns, as positions (ascending) in ``sat``: each with probability
+    ``churn_probability(sat)`` (by thinning, since few churn in any one week)."""
+    if not len(sat):
+        return np.empty(0, dtype=np.int64)
+    return thinned(len(sat), churn_probability(sat.min(), p), lambda i: churn_probability(sat[i], p), rng)
 
 
 def wait_spoil(held_minutes: np.ndarray, tolerance: float) -> np.ndarray:

@@ -93,7 +93,7 @@ def test_quitters_and_churners_follow_their_probabilities():
     present = np.arange(50) % 5 != 0
     rng = np.random.default_rng(1)
     quits = sum(np.bincount(culture.quitters(w, present, p, rng), minlength=50) for _ in range(REPS))
-    churns = sum(customers.churners(w, p, rng).astype(float) for _ in range(REPS))
+    churns = sum(np.bincount(customers.churners(w, p, rng), minlength=50) for _ in range(REPS))
     assert quits[~present].sum() == 0, "empty positions never quit"
     for hits, prob in (
         (quits[present], culture.quit_probability(w[present], p)),
