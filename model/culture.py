@@ -92,6 +92,18 @@ def jitter(
     return np.minimum(x, bounds[1], out=x)
 
 
+def new_hires(
+    count: int,
+    mean: float,
+    spread: float,
+    rng: np.random.Generator,
+    bounds: tuple[float, float] | None = (0.0, 1.0),
+) -> np.ndarray:
+    """Centricity of ``count`` new hires: ``mean + spread N(0, 1)``, clipped to ``bounds`` (unless None)."""
+    drawn = mean + spread * rng.standard_normal(count)
+    return drawn if bounds is None else np.minimum(np.maximum(drawn, bounds[0]), bounds[1])
+
+
 def hire(
     c: np.ndarray,
     who: np.ndarray,
@@ -100,10 +112,9 @@ def hire(
     rng: np.random.Generator,
     bounds: tuple[float, float] | None = (0.0, 1.0),
 ) -> np.ndarray:
-    """Replace the centricity at ``who`` (a mask or positions) by new hires' values."""
+    """A copy of ``c`` with the centricity at ``who`` (a mask or positions) replaced by new hires'."""
     out = c.copy()
-    drawn = mean + spread * rng.standard_normal(out[who].size)
-    out[who] = drawn if bounds is None else np.minimum(np.maximum(drawn, bounds[0]), bounds[1])
+    out[who] = new_hires(out[who].size, mean, spread, rng, bounds)
     return out
 
 

@@ -311,22 +311,29 @@ class CultureModel(mesa.Model):
         leavers = culture.quitters(st.wellbeing, None if self.all_present else st.present, p, rng)
         if len(leavers) and leavers[0] == 0:
             leavers = leavers[1:]  # the CEO leaves only through a new_ceo event
-        mean = culture.hire_mean(
-            p.labour_market_centricity, p.hiring_culture_fit, st.centricity[self.executives].mean()
-        )
-        st.centricity = culture.hire(st.centricity, leavers, mean, p.labour_market_spread, rng)
-        st.skill[leavers] = p.new_hire_skill
-        st.wellbeing[leavers] = p.wellbeing_base
         if self.all_present:
             st.tenure += 1
         else:
             st.tenure[st.present] += 1
-        st.tenure[leavers] = 0
-        self.replace_employees(leavers)
+        if len(leavers):
+            self._hire(leavers)
         headcount = org.size if self.all_present else int(st.present.sum())
         self.flows["employee_turnover"] = len(leavers) / headcount if headcount else 0.0
         self.flows["hires"] = len(leavers)
         self.quality = culture.service_quality(st.centricity, st.skill, st.wellbeing, self.frontline, p)
+
+    def _hire(self, positions: np.ndarray) -> None:
+        """New people, hired for culture fit as far as ``hiring_culture_fit`` says,
+        take ``positions``: new agents, untrained, at base wellbeing."""
+        p, st = self.p, self.staff
+        mean = culture.hire_mean(
+            p.labour_market_centricity, p.hiring_culture_fit, st.centricity[self.executives].mean()
+        )
+        st.centricity[positions] = culture.new_hires(len(positions), mean, p.labour_market_spread, self.rng)
+        st.skill[positions] = p.new_hire_skill
+        st.wellbeing[positions] = p.wellbeing_base
+        st.tenure[positions] = 0
+        self.replace_employees(positions)
 
     def _culture_map(self) -> tuple:
         """``culture.culture_map``, rebuilt only when its levers or who is present change."""

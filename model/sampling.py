@@ -62,10 +62,17 @@ def proposals(n: int, bound: float, rng: np.random.Generator) -> tuple[np.ndarra
 
 
 def thinned(
-    n: int, bound: float, probability: Callable[[np.ndarray], np.ndarray], rng: np.random.Generator
+    n: int,
+    bound: float,
+    probability: Callable[[np.ndarray | slice], np.ndarray],
+    rng: np.random.Generator,
 ) -> np.ndarray:
-    """Indices ``i < n`` chosen each with probability ``probability(i)``, independently,
-    given ``probability(i) <= bound`` for all ``i``; ``probability`` is called once,
+    """Indices ``i < n`` (ascending) chosen each with probability ``probability(i)``,
+    independently, given ``probability(i) <= bound`` for all ``i``. Where thinning
+    does not pay (see ``proposals``), the plain rule: ``probability(slice(None))``
+    for everyone and one uniform each; otherwise ``probability`` is called once,
     on the candidates only."""
+    if n < SMALL or bound * (1.0 + ROUNDING_SLACK) > DENSE:
+        return np.flatnonzero(rng.random(n) < probability(slice(None)))
     maybe, u = proposals(n, bound, rng)
     return maybe[u < probability(maybe)]

@@ -62,7 +62,7 @@ def test_thinned_chooses_each_person_with_their_probability(n, bound):
     calls = []
 
     def probability(i):
-        calls.append(len(i))
+        calls.append(len(prob[i]))
         return prob[i]
 
     hits = np.zeros(n)
