@@ -3,8 +3,10 @@
 Three independent pieces, so each checks the others:
 
 * ``erlang_c``: the closed form for M/M/n without abandonment [erlang1917];
-* ``erlang_a``: the stationary M/M/n+M birth-death chain (Erlang A,
-  [garnett2002]), solved numerically; the model uses it each week;
+* ``erlang_a``: the closed form for M/M/n+M (Erlang A, [garnett2002]
+  [mandelbaum2007]); the model uses it each week;
+* ``erlang_a_chain``: the same queue's stationary birth-death chain, solved
+  numerically: an independent check of ``erlang_a``;
 * ``simulate_queue``: a contact-by-contact discrete-event simulation of a
   first-come-first-served centre with impatient callers, for validation.
 
@@ -18,7 +20,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln
+from scipy.special import gammainc, gammaln
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,63 @@ def erlang_c(lam: float, mu: float, n: int, answer_within_min: float = 20 / 60) 
     }
 
 
+def abandonment_factor(x: float, y: float) -> tuple[float, float]:
+    """``log A(x, y)`` and ``P(abandon | wait)`` of an Erlang A centre, where
+    ``A(x, y) = 1 + sum_{j>=1} y^j / prod_{i=1..j} (x + i)`` with ``x = n mu / theta``
+    and ``y = lam / theta`` [mandelbaum2007].
+
+    Where ``A``'s series converges fast (``y < x / 2``: each term at most half
+    the last), or ``P`` below is too small to hold in a float, it is summed;
+    otherwise ``A = x e^y y^-x Gamma(x) P(x, y)``, ``P`` the regularised lower
+    incomplete gamma function, and ``P(abandon | wait) = 1 / (rho A) + 1 - 1 / rho``
+    with ``rho = y / x``.
+    """
+    if y < 0.5 * x or (p := float(gammainc(x, y))) < 1e-250:
+        term = total = 1.0
+        weighted, j = 0.0, 0
+        while term > 1e-17 * total:
+            j += 1
+            term *= y / (x + j)
+            total += term
+            weighted += j * term
+        return math.log(total), weighted / (y * total)  # sum j t_j / (y A)
+    log_a = math.log(x) + y - x * math.log(y) + math.lgamma(x) + math.log(p)
+    given_wait = math.exp(-math.log(y / x) - log_a) + 1.0 - x / y
+    return log_a, min(1.0, max(0.0, given_wait))
+
+
 def erlang_a(lam: float, mu: float, theta: float, n: int) -> QueueStats:
-    """Stationary M/M/n+M queue (Erlang A) from its birth-death chain.
+    """Stationary M/M/n+M queue (Erlang A) in closed form [garnett2002] [mandelbaum2007].
+
+    With Erlang B's ``B`` for ``n`` agents and ``A`` from ``abandonment_factor``:
+    ``P(wait) = B A / (1 + B (A - 1))``; ``P(abandon) = P(wait) P(abandon | wait)``;
+    the mean wait is ``P(abandon) / theta`` (Garnett's identity); occupancy is
+    the work served, ``lam (1 - P(abandon)) / mu``, per agent.
+
+    Args:
+        lam: arrival rate per hour; mu: service rate per agent per hour;
+        theta: abandonment rate per hour (1 / mean patience); n: agents.
+    """
+    if lam <= 0:
+        return QueueStats(0.0, 0.0, 0.0, 0.0)
+    if n <= 0:
+        return QueueStats(1.0, 60.0 / theta, 1.0, 0.0)
+    log_a, given_wait = abandonment_factor(n * mu / theta, lam / theta)
+    b = erlang_b(n, lam / mu)
+    z = -(math.log(b) + log_a) if b > 0 else math.inf  # log((1 / B A))
+    p_wait = 0.0 if z > 700 else 1.0 / (1.0 + (1.0 - b) * math.exp(z))
+    p_abandon = p_wait * given_wait
+    return QueueStats(
+        p_wait=p_wait,
+        mean_wait=60.0 * p_abandon / theta,
+        p_abandon=p_abandon,
+        occupancy=lam * (1.0 - p_abandon) / (mu * n),
+    )
+
+
+def erlang_a_chain(lam: float, mu: float, theta: float, n: int) -> QueueStats:
+    """Stationary M/M/n+M queue (Erlang A) from its birth-death chain, solved
+    numerically: an independent check of ``erlang_a`` (used by the tests).
 
     Args:
         lam: arrival rate per hour; mu: service rate per agent per hour;

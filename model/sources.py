@@ -52,6 +52,12 @@ BIBLIOGRAPHY: dict[str, str] = {
         "with impatient customers. Manufacturing & Service Operations Management "
         "4(3), 208-227."
     ),
+    "mandelbaum2007": (
+        "Mandelbaum, A. & Zeltyn, S. (2007). Service engineering in action: the "
+        "Palm/Erlang-A queue, with applications to call centers. In Spath, D. & "
+        "Fahnrich, K.-P. (eds.), Advances in Services Innovations, Springer, 17-45 "
+        "(closed forms of Erlang A through the incomplete gamma function)."
+    ),
     "erlang1917": (
         "Erlang, A. K. (1917). Solution of some problems in the theory of "
         "probabilities of significance in automatic telephone exchanges. "

@@ -29,23 +29,25 @@ def test_erlang_c_refuses_an_unstable_centre():
 
 
 @pytest.mark.parametrize("n", [25, 27, 30])
-def test_birth_death_solver_tends_to_erlang_c_as_patience_grows(n):
+def test_erlang_a_tends_to_erlang_c_as_patience_grows(n):
     exact = service.erlang_c(360, 15, n)
-    patient = service.erlang_a(360, 15, 1e-4, n)
-    assert patient.p_wait == pytest.approx(exact["p_wait"], rel=2e-3)
-    assert patient.mean_wait == pytest.approx(exact["mean_wait"], rel=5e-3)
+    for solve in (service.erlang_a, service.erlang_a_chain):
+        patient = solve(360, 15, 1e-4, n)
+        assert patient.p_wait == pytest.approx(exact["p_wait"], rel=2e-3)
+        assert patient.mean_wait == pytest.approx(exact["mean_wait"], rel=5e-3)
 
 
 def test_erlang_a_single_server_closed_form():
     # M/M/1+M with theta = mu is an M/M/infinity-like chain: pi_k = pi_0 a^k / k!
     lam, mu = 2.0, 3.0
-    stats = service.erlang_a(lam, mu, mu, 1)
     a = lam / mu
     pi0 = math.exp(-a)
-    assert stats.p_wait == pytest.approx(1 - pi0, rel=1e-9)
     lq = sum((k - 1) * pi0 * a**k / math.factorial(k) for k in range(2, 60))
-    assert stats.mean_wait == pytest.approx(60 * lq / lam, rel=1e-9)
-    assert stats.p_abandon == pytest.approx(mu * lq / lam, rel=1e-9)
+    for solve in (service.erlang_a, service.erlang_a_chain):
+        stats = solve(lam, mu, mu, 1)
+        assert stats.p_wait == pytest.approx(1 - pi0, rel=1e-9)
+        assert stats.mean_wait == pytest.approx(60 * lq / lam, rel=1e-9)
+        assert stats.p_abandon == pytest.approx(mu * lq / lam, rel=1e-9)
 
 
 @settings(max_examples=60, deadline=None)
@@ -56,13 +58,36 @@ def test_erlang_a_single_server_closed_form():
     n=st.integers(1, 300),
 )
 def test_erlang_a_is_a_probability_model_and_obeys_garnetts_identity(lam, mu, theta, n):
-    s = service.erlang_a(lam, mu, theta, n)
-    for value in (s.p_wait, s.p_abandon, s.occupancy):
+    """On the birth-death chain, where nothing builds them in, Garnett's identity
+    and flow balance hold; the closed form gives the chain's numbers."""
+    chain = service.erlang_a_chain(lam, mu, theta, n)
+    for value in (chain.p_wait, chain.p_abandon, chain.occupancy):
         assert 0.0 <= value <= 1.0 + 1e-12
-    assert s.p_abandon == pytest.approx(theta * s.mean_wait / 60.0, rel=1e-9, abs=1e-12)
+    assert chain.p_abandon == pytest.approx(theta * chain.mean_wait / 60.0, rel=1e-9, abs=1e-12)
     # flow balance: served work equals busy agent time
-    served = lam * (1 - s.p_abandon)
-    assert served / mu == pytest.approx(s.occupancy * n, rel=1e-6, abs=1e-9)
+    served = lam * (1 - chain.p_abandon)
+    assert served / mu == pytest.approx(chain.occupancy * n, rel=1e-6, abs=1e-9)
+    closed = service.erlang_a(lam, mu, theta, n)
+    for field in ("p_wait", "mean_wait", "p_abandon", "occupancy"):
+        assert getattr(closed, field) == pytest.approx(getattr(chain, field), rel=1e-6, abs=1e-12), field
+
+
+@pytest.mark.parametrize(
+    ("x", "y"),
+    [(10.0, 1.0), (10.0, 4.9), (10.0, 5.0), (10.0, 10.0), (3.0, 40.0), (400.0, 380.0), (1e4, 10.0)],
+)
+def test_abandonment_factor_series_and_closed_form_agree(x, y):
+    """A(x, y) and P(abandon | wait) against the series summed term by term, on
+    both sides of the switch between series and closed form."""
+    terms, j = [1.0], 0
+    while terms[-1] > 1e-18 * sum(terms) or j < y:
+        j += 1
+        terms.append(terms[-1] * y / (x + j))
+    a = math.fsum(terms)
+    given_wait = math.fsum(k * t for k, t in enumerate(terms)) / (y * a)
+    log_a, got = service.abandonment_factor(x, y)
+    assert log_a == pytest.approx(math.log(a), rel=1e-9, abs=1e-12)
+    assert got == pytest.approx(given_wait, rel=1e-7, abs=1e-12)
 
 
 def test_more_agents_never_wait_longer():
