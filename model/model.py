@@ -356,23 +356,25 @@ class CultureModel(mesa.Model):
         mk, p = self.market, self.p
         mk.recommendations *= p.wom_memory
         mk.warnings *= p.wom_memory
-        active = np.flatnonzero(mk.status == cx.ACTIVE)
+        customer = mk.status == cx.ACTIVE
+        active = np.flatnonzero(customer)
         prospects = np.flatnonzero(mk.status == cx.PROSPECT)
-        candidates, by_marketing, asks = self._prospects_consider(prospects)
+        candidates, by_marketing, asks = self._prospects_consider(prospects, customer)
         buy = self._purchases(active)
         n_ask = int(asks.sum())
         agents, held, hung_up = self._support_queue(n_ask, buy, len(active))
         adopters = self._presale(candidates, by_marketing, asks, hung_up[:n_ask])
         resolution = self._recovery(buy, held[n_ask:], hung_up[n_ask:])
-        revenue, promoter = self._experience_and_payment(buy, resolution)
+        revenue, scores = self._experience_and_payment(buy, resolution)
         leaving = self._churn_and_join(active, adopters)
-        self._word_of_mouth(buy.buyers, promoter, leaving)
+        self._word_of_mouth(buy.buyers, scores, leaving)
         self._account(len(buy.buyers), agents, revenue)
 
-    def _prospects_consider(self, prospects: np.ndarray):
+    def _prospects_consider(self, prospects: np.ndarray, customer: np.ndarray):
         """Prospects consider buying: marketing (Bass p) and their contacts (Bass
-        q), pulled by recommendations, put off by warnings. Returns the
-        candidates, whether marketing won each, and who asks before buying."""
+        q, ``customer`` marking who is one), pulled by recommendations, put off
+        by warnings. Returns the candidates, whether marketing won each, and who
+        asks before buying."""
         p, mk, rng = self.p, self.market, self.rng
         bass_p = p.bass_p * max(0.0, 1.0 + p.promise_reach * (p.marketing_promise - 0.5))
 
@@ -381,7 +383,7 @@ class CultureModel(mesa.Model):
         bound = wom.adoption_probability(bass_p, p.bass_q, 1.0, most, 0.0, p.referral_weight)
         maybe, u = proposals(len(prospects), bound, rng)  # thinning: exact probabilities for these only
         who = prospects[maybe]
-        share = count_neighbours(self.network, who, mk.status == cx.ACTIVE) / np.maximum(mk.degree[who], 1)
+        share = count_neighbours(self.network, who, customer) / np.maximum(mk.degree[who], 1)
         recs = mk.recommendations[who]
         chosen = u < wom.adoption_probability(
             bass_p, p.bass_q, share, recs, mk.warnings[who], p.referral_weight, p.wom_deterrence
@@ -485,19 +487,20 @@ class CultureModel(mesa.Model):
 
     def _experience_and_payment(self, buy: Purchases, resolution: np.ndarray) -> tuple[float, np.ndarray]:
         """Experience against expectation becomes satisfaction and a 0-10 score;
-        delighted customers may pay a premium, trapped ones a hidden fee."""
+        delighted customers may pay a premium, trapped ones a hidden fee.
+        Returns the revenue and the buyers' new scores."""
         p, mk, buyers = self.p, self.market, buy.buyers
         lived = cx.experience(buy.scores, buy.failed, resolution, 1.0 - buy.trapped, p)
-        lived = lived - p.bad_practice_sting * buy.trapped
+        lived -= p.bad_practice_sting * buy.trapped
         m = p.satisfaction_memory
         felt = cx.satisfaction(lived, self.expectations(buyers), p)
-        mk.satisfaction[buyers] = (1 - m) * mk.satisfaction[buyers] + m * felt
-        mk.score[buyers] = cx.recommendation_score(mk.satisfaction[buyers])
-        promoter = mk.score[buyers] >= 9
-        premium = promoter & mk.premium_payer[buyers]
+        satisfaction = (1 - m) * mk.satisfaction[buyers] + m * felt
+        mk.satisfaction[buyers] = satisfaction
+        mk.score[buyers] = scores = cx.recommendation_score(satisfaction)
+        premium = (scores >= 9) & mk.premium_payer[buyers]
         paid = p.price * (1.0 + p.premium * premium + p.hidden_fee * buy.trapped)
         mk.spend[buyers] += paid
-        return float(paid.sum()), promoter
+        return float(paid.sum()), scores
 
     def _churn_and_join(self, active: np.ndarray, adopters: np.ndarray) -> np.ndarray:
         """Dissatisfied customers churn; newcomers join. Returns those leaving."""
@@ -507,18 +510,18 @@ class CultureModel(mesa.Model):
         mk.tenure[active] += 1  # a week more for everyone active this week
         mk.status[adopters] = cx.ACTIVE
         mk.satisfaction[adopters] = p.acceptable_satisfaction
-        mk.score[adopters] = cx.recommendation_score(mk.satisfaction[adopters])
+        mk.score[adopters] = cx.recommendation_score(np.array([p.acceptable_satisfaction]))[0]
         mk.tenure[adopters] = 0
         self.flows["churn_rate"] = len(leaving) / len(active) if len(active) else 0.0
         return leaving
 
-    def _word_of_mouth(self, buyers: np.ndarray, promoter: np.ndarray, leaving: np.ndarray) -> None:
-        """Promoters recommend; detractors, also those leaving, warn; bad news
-        reaches further [amex2011] and social media adds reach."""
+    def _word_of_mouth(self, buyers: np.ndarray, scores: np.ndarray, leaving: np.ndarray) -> None:
+        """Promoters (``scores`` of 9-10) recommend; detractors (0-6), also those
+        leaving, warn; bad news reaches further [amex2011] and social media adds reach."""
         p, mk, rng = self.p, self.market, self.rng
         talk = rng.random(len(buyers)) < p.talk_rate
-        fans = buyers[talk & promoter]
-        critics = buyers[talk & (mk.score[buyers] <= 6)]
+        fans = buyers[talk & (scores >= 9)]
+        critics = buyers[talk & (scores <= 6)]
         critics = np.union1d(
             critics, leaving[(mk.score[leaving] <= 6) & (rng.random(len(leaving)) < p.talk_rate)]
         )
