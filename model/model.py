@@ -522,9 +522,9 @@ class CultureModel(mesa.Model):
         talk = rng.random(len(buyers)) < p.talk_rate
         fans = buyers[talk & (scores >= 9)]
         critics = buyers[talk & (scores <= 6)]
-        critics = np.union1d(
-            critics, leaving[(mk.score[leaving] <= 6) & (rng.random(len(leaving)) < p.talk_rate)]
-        )
+        more = leaving[(mk.score[leaving] <= 6) & (rng.random(len(leaving)) < p.talk_rate)]
+        if len(more):
+            critics = np.union1d(critics, more)  # once each, whether they bought or left
         heard_good = wom.spread(fans, p.positive_reach, p.social_amplification, self.network, rng)
         heard_bad = wom.spread(
             critics, p.positive_reach * p.negative_wom_weight, p.social_amplification, self.network, rng

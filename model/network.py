@@ -50,8 +50,10 @@ def neighbours(graph: sp.csr_matrix, nodes: np.ndarray) -> np.ndarray:
 
 def count_neighbours(graph: sp.csr_matrix, nodes: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """How many of each node's neighbours are in ``mask``, for ``nodes`` only."""
-    counts = graph.indptr[nodes + 1] - graph.indptr[nodes]
-    hits = mask[neighbours(graph, nodes)]
+    starts = graph.indptr[nodes]
+    counts = graph.indptr[nodes + 1] - starts
+    shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)  # as in ``neighbours``
+    hits = mask[graph.indices[shift + np.arange(len(shift))]]
     return np.bincount(np.repeat(np.arange(len(nodes)), counts), weights=hits, minlength=len(nodes))
 
 
@@ -59,9 +61,11 @@ def random_neighbours(graph: sp.csr_matrix, nodes: np.ndarray, rng: np.random.Ge
     """One uniformly random neighbour for each entry of ``nodes`` (-1 if isolated)."""
     starts = graph.indptr[nodes]
     deg = graph.indptr[nodes + 1] - starts
-    pick = starts + (rng.random(len(nodes)) * deg).astype(np.int64)
-    out = np.full(len(nodes), -1, dtype=np.int64)
+    pick = starts + (rng.random(len(nodes)) * deg).astype(starts.dtype)
     has = deg > 0
+    if has.all():
+        return graph.indices[pick]
+    out = np.full(len(nodes), -1, dtype=graph.indices.dtype)
     out[has] = graph.indices[pick[has]]
     return out
 

@@ -71,6 +71,17 @@ def test_neighbours_and_random_neighbours():
     assert np.bincount(picks)[[1, 2, 98, 99]] == pytest.approx([1000] * 4, abs=4 * math.sqrt(750))
 
 
+def test_isolated_people_have_no_random_neighbour_and_no_neighbours_to_count():
+    import scipy.sparse as sp
+
+    # 0 - 1 - 2, and 3 alone
+    g = sp.csr_matrix((np.ones(4), ([0, 1, 1, 2], [1, 0, 2, 1])), shape=(4, 4))
+    picks = network.random_neighbours(g, np.array([3, 1, 3, 0, 2]), np.random.default_rng(2))
+    assert picks[[0, 2]].tolist() == [-1, -1] and picks[1] in (0, 2) and picks[3] == 1 and picks[4] == 1
+    mask = np.array([True, False, True, True])
+    assert network.count_neighbours(g, np.array([3, 1, 0]), mask).tolist() == [0, 2, 0]
+
+
 def test_count_neighbours_counts_the_marked_contacts_of_each_node():
     rng = np.random.default_rng(3)
     g = network.small_world(300, 6, 0.2, rng)
