@@ -43,7 +43,9 @@ def server_pool(touchpoints: tuple[str, ...], members: list[np.ndarray]) -> Serv
     columns = []
     for touchpoint in touchpoints:
         owners = TOUCHPOINTS[touchpoint]
-        blocks = [(members[DEPT_INDEX[d]], w) for d, w in owners.items() if len(members[DEPT_INDEX[d]])]
+        blocks = [
+            (members[DEPT_INDEX[d]], w) for d, w in owners.items() if w > 0 and len(members[DEPT_INDEX[d]])
+        ]
         columns.append(blocks or [(np.concatenate(members), 1.0)])
     width = max(len(blocks) for blocks in columns)
     inner = np.ones((width - 1, len(columns)))
