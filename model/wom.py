@@ -41,6 +41,8 @@ def adoption_probability(
 def marketing_share(p: float, q: float, adopted_share, recommendations, referral_weight) -> np.ndarray:
     """Share of an adoption's hazard due to marketing (the rest: referral)."""
     imitation = q * (adopted_share + referral_weight * recommendations)
+    if p > 0:  # then every total is positive
+        return p / (p + imitation)
     total = p + imitation
     return np.where(total > 0, p / np.where(total > 0, total, 1.0), 1.0)
 

@@ -127,3 +127,35 @@ def test_without_listeners_the_bulk_path_bypasses_mesas_per_agent_calls(monkeypa
     agents = enrol(model, Employee, range(3))
     retire(model, agents)
     assert len(model.agents) == 0 and model.agent_id_counter == 4
+
+
+def test_state_metrics_equal_their_plain_definitions_also_after_layoffs():
+    """The metrics are computed from histograms and cached headcounts; here they
+    are recomputed the obvious way, from masks over the arrays."""
+    from model.customers import ACTIVE, CHURNED, PROSPECT
+    from model.departments import DEPARTMENTS
+
+    m = CultureModel(rng=8, n_employees=120, market_size=1500, initial_customers=300)
+    for week in range(12):
+        if week == 6:
+            m.fire("layoffs", share=0.3)
+        m.step()
+        mk, st, got = m.market, m.staff, m.metrics
+        active = mk.status == ACTIVE
+        scores = mk.score[active]
+        assert got["active_customers"] == active.sum()
+        assert got["prospects"] == (mk.status == PROSPECT).sum()
+        assert got["churned"] == (mk.status == CHURNED).sum()
+        assert got["satisfaction_mean"] == pytest.approx(mk.satisfaction[active].mean(), rel=1e-12)
+        assert got["promoters"] == pytest.approx((scores >= 9).mean(), rel=1e-12)
+        assert got["nps"] == pytest.approx(100 * ((scores >= 9).mean() - (scores <= 6).mean()), abs=1e-9)
+        here = st.present
+        assert got["headcount"] == here.sum()
+        assert got["culture_mean"] == pytest.approx(st.centricity[here].mean(), rel=1e-12)
+        assert got["wellbeing_mean"] == pytest.approx(st.wellbeing[here].mean(), rel=1e-12)
+        assert got["skill_mean"] == pytest.approx(st.skill[here].mean(), rel=1e-12)
+        for d, name in enumerate(DEPARTMENTS):
+            mine = here & (m.org.dept == d)
+            expected = st.centricity[mine].mean() if mine.any() else np.nan
+            assert got[f"culture_{name}"] == pytest.approx(expected, rel=1e-12, nan_ok=True), name
+    assert m.metrics["headcount"] < 120, "the layoffs left positions empty"

@@ -34,6 +34,8 @@ def test_warnings_deter_and_recommendations_attract():
 def test_marketing_share_splits_the_hazard():
     share = wom.marketing_share(0.03, 0.38, np.array([0.0, 1.0]), np.zeros(2), 0.2)
     assert share == pytest.approx([1.0, 0.03 / 0.41])
+    no_marketing = wom.marketing_share(0.0, 0.38, np.array([0.0, 1.0]), np.zeros(2), 0.2)
+    assert no_marketing.tolist() == [1.0, 0.0], "no hazard at all counts as marketing's, by convention"
 
 
 def test_small_world_is_symmetric_simple_and_has_the_mean_degree():
