@@ -9,7 +9,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from model.customers import ACTIVE, CHURNED, PROSPECT
+from model.customers import ACTIVE, PROSPECT, promoter_shares
 from model.departments import DEPARTMENTS, LEVELS
 
 METRICS: dict[str, str] = {
@@ -101,22 +101,17 @@ def organisation_metrics(model) -> dict[str, float]:
 
 
 def market_metrics(model) -> dict[str, float]:
-    """Customer stocks and active customers' satisfaction and scores from the
-    market arrays: a histogram of (status, score) and satisfaction summed by status."""
+    """Customer stocks and active customers' satisfaction and scores from the market arrays."""
     mk = model.market
-    levels = 11  # scores 0-10
-    histogram = np.bincount(mk.status * levels + mk.score, minlength=3 * levels).reshape(3, levels)
-    stocks = histogram.sum(axis=1)
-    active, scores = int(stocks[ACTIVE]), histogram[ACTIVE]
-    satisfaction = np.bincount(mk.status, weights=mk.satisfaction, minlength=3)[ACTIVE]
-    promoters = float(scores[9:].sum() / active) if active else 0.0
-    detractors = float(scores[:7].sum() / active) if active else 0.0
+    active = np.flatnonzero(mk.status == ACTIVE)  # indices: faster to gather with than a mask
+    prospects = int(np.count_nonzero(mk.status == PROSPECT))
+    promoters, detractors = promoter_shares(mk.score[active])
     return {
-        "satisfaction_mean": float(satisfaction / active) if active else 0.0,
+        "satisfaction_mean": mean_or_zero(mk.satisfaction[active]),
         "nps": 100.0 * (promoters - detractors),
         "promoters": promoters,
         "detractors": detractors,
-        "active_customers": active,
-        "prospects": int(stocks[PROSPECT]),
-        "churned": int(stocks[CHURNED]),
+        "active_customers": len(active),
+        "prospects": prospects,
+        "churned": len(mk.status) - len(active) - prospects,
     }
