@@ -376,3 +376,22 @@ def test_service_only_programme_without_leadership_commitment_fades():
     assert gaps[51] < start, "already fading within a year"
     assert gaps[-1] < 0.1 * start
     assert c[service].mean() < 0.1 * p.programme_boost, "the service department's own gain is gone"
+
+
+@pytest.mark.parametrize("lever", __import__("model.model", fromlist=["CULTURE_LEVERS"]).CULTURE_LEVERS)
+def test_moving_a_culture_lever_mid_run_changes_the_next_week(lever):
+    """The culture map is cached; moving any lever it is built from rebuilds it."""
+    from model import CultureModel
+
+    spec = SPECS[lever]
+    runs = []
+    for move in (False, True):
+        # some bad practice, so that corruption_rate has something to act on
+        m = CultureModel(rng=4, n_employees=200, market_size=300, initial_customers=50, bad_practice=0.5)
+        m.step()
+        if move:
+            now = getattr(m.p, lever)
+            m.set_params(**{lever: spec.hi if now != spec.hi else spec.lo})
+        m.step()
+        runs.append(m.staff.centricity.copy())
+    assert not np.allclose(runs[0], runs[1]), f"moving {lever} changed nothing"
