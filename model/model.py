@@ -525,9 +525,11 @@ class CultureModel(mesa.Model):
         more = leaving[(mk.score[leaving] <= 6) & (rng.random(len(leaving)) < p.talk_rate)]
         if len(more):
             critics = np.union1d(critics, more)  # once each, whether they bought or left
-        heard_good = wom.spread(fans, p.positive_reach, p.social_amplification, self.network, rng)
-        heard_bad = wom.spread(
-            critics, p.positive_reach * p.negative_wom_weight, p.social_amplification, self.network, rng
+        heard_good, heard_bad = wom.spread(
+            [(fans, p.positive_reach), (critics, p.positive_reach * p.negative_wom_weight)],
+            p.social_amplification,
+            self.network,
+            rng,
         )
         np.add.at(mk.recommendations, heard_good, 1.0)
         np.add.at(mk.warnings, heard_bad, 1.0)

@@ -10,6 +10,7 @@ recommendations add to the imitation pull; recent warnings put prospects off
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -59,21 +60,26 @@ def bass_peak_time(p: float, q: float) -> float:
 
 
 def spread(
-    senders: np.ndarray,
-    reach: float,
+    groups: Sequence[tuple[np.ndarray, float]],
     amplification: float,
     graph: sp.csr_matrix,
     rng: np.random.Generator,
-) -> np.ndarray:
-    """Recipients of word of mouth from ``senders`` (with repeats).
+) -> list[np.ndarray]:
+    """Recipients of word of mouth (with repeats), one array for each group of
+    ``(senders, reach)``.
 
     Each sender tells Poisson(``reach``) of their own contacts and, through
-    social media, Poisson(``reach * amplification``) random people in the market.
+    social media, Poisson(``reach * amplification``) random people in the
+    market. The groups are drawn together: one pass over the network for all.
     """
-    n = graph.shape[0]
-    if len(senders) == 0:
-        return np.empty(0, dtype=np.int64)
-    told = np.repeat(senders, rng.poisson(reach, len(senders)))
+    counts = [rng.poisson(reach, len(senders)) for senders, reach in groups]
+    told = np.repeat(np.concatenate([senders for senders, _ in groups]), np.concatenate(counts))
     near = random_neighbours(graph, told, rng)
-    far = rng.integers(0, n, int(rng.poisson(reach * amplification * len(senders))))
-    return np.concatenate((near[near >= 0], far))
+    far_counts = [int(rng.poisson(reach * amplification * len(senders))) for senders, reach in groups]
+    far = rng.integers(0, graph.shape[0], sum(far_counts))
+    out, i, j = [], 0, 0
+    for told_by_group, far_count in zip(counts, far_counts, strict=True):
+        mine = near[i : i + int(told_by_group.sum())]
+        out.append(np.concatenate((mine[mine >= 0], far[j : j + far_count])))
+        i, j = i + len(mine), j + far_count
+    return out

@@ -97,10 +97,29 @@ def test_count_neighbours_counts_the_marked_contacts_of_each_node():
 def test_spread_reaches_neighbours_and_the_market_in_proportion():
     g = network.small_world(10_000, 10, 0.0, np.random.default_rng(4))
     senders = np.arange(0, 10_000, 10)
-    heard = wom.spread(senders, 9.0, 0.5, g, np.random.default_rng(5))
+    (heard,) = wom.spread([(senders, 9.0)], 0.5, g, np.random.default_rng(5))
     expected = 1000 * 9 * 1.5
     assert len(heard) == pytest.approx(expected, abs=4 * math.sqrt(expected))
-    assert wom.spread(np.array([], dtype=np.int64), 9.0, 0.5, g, np.random.default_rng(5)).size == 0
+    (nobody,) = wom.spread([(np.array([], dtype=np.int64), 9.0)], 0.5, g, np.random.default_rng(5))
+    assert nobody.size == 0
+
+
+def test_spread_keeps_groups_apart():
+    """Groups of senders on a ring without rewiring: each group's recipients are
+    its own senders' neighbours (5 on each side), in the expected numbers, and
+    social media adds ``amplification`` times as many more anywhere."""
+    g = network.small_world(10_000, 10, 0.0, np.random.default_rng(4))
+    good, bad, quiet = np.arange(10, 5_000, 10), np.arange(5_010, 9_995, 10), np.array([], dtype=np.int64)
+    rng = np.random.default_rng(6)
+    heard_good, heard_quiet, heard_bad = wom.spread([(good, 3.0), (quiet, 5.0), (bad, 8.0)], 0.0, g, rng)
+    assert heard_quiet.size == 0
+    assert heard_good.min() >= 5 and heard_good.max() <= 4_995, "near the good senders only"
+    assert heard_bad.min() >= 5_005 and heard_bad.max() <= 9_995, "near the bad senders only"
+    for heard, k, reach in ((heard_good, len(good), 3.0), (heard_bad, len(bad), 8.0)):
+        assert len(heard) == pytest.approx(k * reach, abs=4 * math.sqrt(k * reach))
+    with_media = wom.spread([(good, 3.0), (bad, 8.0)], 1.0, g, np.random.default_rng(7))
+    for heard, k, reach in zip(with_media, (len(good), len(bad)), (3.0, 8.0), strict=True):
+        assert len(heard) == pytest.approx(2 * k * reach, abs=4 * math.sqrt(2 * k * reach))
 
 
 def test_full_model_acquisition_on_a_random_mixed_market_tracks_bass():
