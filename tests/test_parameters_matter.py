@@ -40,6 +40,7 @@ CONTEXT: dict[str, tuple[dict, tuple]] = {
     "callback_offer": (UNDERSTAFFED, ()),  # offered only to callers who would wait past the threshold
     "callback_threshold_minutes": (LONG_WAITS, ()),  # callbacks need callback_offer > 0 and waits
     "callback_wait_factor": (LONG_WAITS, ()),
+    "wait_tolerance_minutes": (UNDERSTAFFED, ()),  # spoils only complaints that wait
     "corruption_rate": (TRAPS, ()),
     "resolution_floor": (TRAPS, ()),  # traps bring complaints to resolve
     "bad_practice_strain": (TRAPS, ()),
