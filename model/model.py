@@ -21,6 +21,7 @@ One step is one week. Within a week:
 from __future__ import annotations
 
 import numbers
+import operator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,7 @@ import numpy as np
 from model import culture, service, wom
 from model import customers as cx
 from model.agents import Customer, Employee, enrol, retire
-from model.departments import DEPARTMENTS, DEPT_INDEX, FRONTLINE, LEVELS, TOUCHPOINTS
+from model.departments import DEPARTMENTS, DEPT_INDEX, FRONTLINE, LEVELS
 from model.events import EVENTS, check_event
 from model.metrics import METRICS, MetricsCollector, market_metrics, organisation_metrics
 from model.network import count_neighbours, small_world
@@ -41,6 +42,8 @@ from model.scenario import Scenario, load_scenario
 
 # The touchpoints of a purchase, in the column order of ``Purchases.scores``.
 PURCHASE = ("product", "delivery", "right_product")
+# The touchpoints of the contacts the support queue follows one by one.
+FOLLOWED = ("presale", "recovery")
 
 # The parameters the culture map is built from (see CultureModel._culture_map).
 CULTURE_LEVERS = (
@@ -54,6 +57,8 @@ CULTURE_LEVERS = (
     "leadership_anchor",
     "leadership_commitment",
 )
+
+_culture_levers = operator.attrgetter(*CULTURE_LEVERS)
 
 # Parameters that shape the world when it is built; changing them needs a reset.
 STRUCTURAL = frozenset(name for name, spec in SPECS.items() if spec.group in ("size", "organisation")) | {
@@ -273,8 +278,7 @@ class CultureModel(mesa.Model):
         present = self.staff.present
         self.all_present = bool(present.all())
         self.members = [np.flatnonzero(present & (self.org.dept == d)) for d in range(len(DEPARTMENTS))]
-        self.server_pools = {t: cx.server_pool((t,), self.members) for t in TOUCHPOINTS}
-        self.server_pools[PURCHASE] = cx.server_pool(PURCHASE, self.members)
+        self.server_pools = {group: cx.server_pool(group, self.members) for group in (PURCHASE, FOLLOWED)}
         filled = np.array([len(m) for m in self.members])
         self.present_at = np.flatnonzero(present)
         self.dept_headcount = filled
@@ -338,7 +342,7 @@ class CultureModel(mesa.Model):
     def _culture_map(self) -> tuple:
         """``culture.culture_map``, rebuilt only when its levers or who is present change."""
         p = self.p
-        key = tuple(getattr(p, name) for name in CULTURE_LEVERS)
+        key = _culture_levers(p)
         if key != self._culture_key:
             upward = culture.upward_matrix(self.org.parent, self.org.depth, p.top_reach)
             self._culture = culture.culture_map(upward, self.peers, self.executive, self.frontline, p)
@@ -363,8 +367,10 @@ class CultureModel(mesa.Model):
         buy = self._purchases(active)
         n_ask = int(asks.sum())
         agents, held, hung_up = self._support_queue(n_ask, buy, len(active))
-        adopters = self._presale(candidates, by_marketing, asks, hung_up[:n_ask])
-        resolution = self._recovery(buy, held[n_ask:], hung_up[n_ask:])
+        n_complain = len(held) - n_ask
+        answered_by = self._served(FOLLOWED, max(n_ask, n_complain))  # who answers, by touchpoint
+        adopters = self._presale(candidates, by_marketing, asks, hung_up[:n_ask], answered_by[:n_ask, 0])
+        resolution = self._recovery(buy, held[n_ask:], hung_up[n_ask:], answered_by[:n_complain, 1])
         revenue, scores = self._experience_and_payment(buy, resolution)
         leaving = self._churn_and_join(active, adopters)
         self._word_of_mouth(buy.buyers, scores, leaving)
@@ -448,15 +454,14 @@ class CultureModel(mesa.Model):
         )
         return agents, held, hung_up
 
-    def _presale(self, candidates, by_marketing, asks, ask_hung) -> np.ndarray:
+    def _presale(self, candidates, by_marketing, asks, ask_hung, staff) -> np.ndarray:
         """Candidates who asked and were not answered buy elsewhere [seed000];
-        answered ones are converted by good sales staff. Returns the adopters."""
+        answered ones are converted by good sales ``staff`` (the quality of
+        whoever answers each). Returns the adopters."""
         f = self.flows
         n_ask = len(ask_hung)
         draw = self.rng.random(n_ask)
-        converts = draw < cx.touchpoint_score(
-            1.0, self._served("presale", n_ask)[:, 0], self.p.employee_share
-        )
+        converts = draw < cx.touchpoint_score(1.0, staff, self.p.employee_share)
         won = np.ones(len(candidates), dtype=bool)
         won[asks] = ~ask_hung & converts
         f["lost_presale"] = int(ask_hung.sum())
@@ -464,16 +469,15 @@ class CultureModel(mesa.Model):
         f["acquisitions_referral"] = int((won & ~by_marketing).sum())
         return candidates[won]
 
-    def _recovery(self, buy: Purchases, held: np.ndarray, hung_up: np.ndarray) -> np.ndarray:
+    def _recovery(self, buy: Purchases, held: np.ndarray, hung_up: np.ndarray, staff) -> np.ndarray:
         """How well each purchase's problem was handled (1 when there was none):
         silent sufferers stay unresolved [tarp1986]; complaints are solved at the
-        first contact or after another one (worth ``repeat_contact_value``), less
-        what the wait spoiled; unresolved callers contact again next week."""
+        first contact (more often by better ``staff``) or after another one
+        (worth ``repeat_contact_value``), less what the wait spoiled; unresolved
+        callers contact again next week."""
         p = self.p
         n_complain = len(held)
-        fcr = self.rng.random(n_complain) < cx.first_contact_resolution(
-            self._served("recovery", n_complain)[:, 0], p
-        )
+        fcr = self.rng.random(n_complain) < cx.first_contact_resolution(staff, p)
         solved_first = ~hung_up & fcr
         value = np.where(hung_up, 0.0, np.where(solved_first, 1.0, p.repeat_contact_value))
         resolution = np.ones(len(buy.buyers))
@@ -548,8 +552,9 @@ class CultureModel(mesa.Model):
         self.cumulative_profit += revenue - cost
         f.update(revenue=revenue, cost=cost, profit=revenue - cost, cumulative_profit=self.cumulative_profit)
 
-    def _served(self, touchpoints: str | tuple[str, ...], count: int) -> np.ndarray:
-        """Quality served at ``count`` contacts, one column per touchpoint (a name or ``PURCHASE``)."""
+    def _served(self, touchpoints: tuple[str, ...], count: int) -> np.ndarray:
+        """Quality served at ``count`` contacts, one column for each of ``touchpoints``
+        (``PURCHASE`` or ``FOLLOWED``)."""
         return cx.serving_quality(self.server_pools[touchpoints], count, self.quality, self.rng)
 
     def _record(self) -> None:

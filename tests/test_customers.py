@@ -129,3 +129,9 @@ def test_a_touchpoint_of_three_departments_next_to_one_of_one(monkeypatch):
     for d, share in TOUCHPOINTS["three"].items():
         assert shares[DEPT_INDEX[d]] == pytest.approx(share, abs=5 * math.sqrt(share * (1 - share) / n)), d
     assert set(served[:, 1].tolist()) == {5}, "recovery: the one service employee"
+
+
+def test_the_model_serves_every_touchpoint_once():
+    from model.model import FOLLOWED, PURCHASE
+
+    assert sorted(PURCHASE + FOLLOWED) == sorted(TOUCHPOINTS)
