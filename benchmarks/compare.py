@@ -37,11 +37,13 @@ def load_model(path: Path) -> type:
         sys.path.remove(str(path))
 
 
-def interleaved(make: Callable, act: Callable, models: dict[str, type], steps: int) -> dict[str, float]:
+def interleaved(
+    make: Callable, act: Callable, models: dict[str, type], steps: int, warm: int = 5
+) -> dict[str, float]:
     """Median seconds of ``act(model)`` for each version, stepping them alternately."""
     built = {name: make(cls) for name, cls in models.items()}
     for model in built.values():
-        for _ in range(5):
+        for _ in range(warm):
             act(model)
     times: dict[str, list[float]] = {name: [] for name in built}
     order = list(built)
@@ -64,6 +66,13 @@ CASES = {
     ),
     "full step, default size": (lambda cls: cls(rng=1), lambda m: m.step()),
 }
+
+
+def default_run(cls: type) -> None:
+    """A default-size 156-week run, build included."""
+    model = cls(rng=1)
+    for _ in range(156):
+        model.step()
 
 
 def main() -> None:
@@ -90,6 +99,10 @@ def main() -> None:
                 med = interleaved(make, act, models, args.steps)
                 then, now = med[args.ref], med["this tree"]
                 print(f"{label:36s} {1e3 * then:9.3f} ms {1e3 * now:9.3f} ms  {now / then:.2f}")
+            runs = max(2, args.steps // 50)
+            med = interleaved(lambda cls: cls, default_run, models, runs, warm=1)
+            then, now = med[args.ref], med["this tree"]
+            print(f"{'default 156-week run, with build':36s} {then:9.3f} s  {now:9.3f} s   {now / then:.2f}")
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, capture_output=True)
 
