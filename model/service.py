@@ -86,6 +86,16 @@ def abandonment_factor(x: float, y: float) -> tuple[float, float]:
     return log_a, min(1.0, max(0.0, given_wait))
 
 
+def _degenerate(lam: float, theta: float, n: int) -> QueueStats | None:
+    """The centres without a queue to solve: nobody calls, or nobody answers
+    (then everyone holds until they hang up)."""
+    if lam <= 0:
+        return QueueStats(0.0, 0.0, 0.0, 0.0)
+    if n <= 0:
+        return QueueStats(1.0, 60.0 / theta, 1.0, 0.0)
+    return None
+
+
 def erlang_a(lam: float, mu: float, theta: float, n: int) -> QueueStats:
     """Stationary M/M/n+M queue (Erlang A) in closed form [garnett2002] [mandelbaum2007].
 
@@ -98,10 +108,8 @@ def erlang_a(lam: float, mu: float, theta: float, n: int) -> QueueStats:
         lam: arrival rate per hour; mu: service rate per agent per hour;
         theta: abandonment rate per hour (1 / mean patience); n: agents.
     """
-    if lam <= 0:
-        return QueueStats(0.0, 0.0, 0.0, 0.0)
-    if n <= 0:
-        return QueueStats(1.0, 60.0 / theta, 1.0, 0.0)
+    if (degenerate := _degenerate(lam, theta, n)) is not None:
+        return degenerate
     log_a, given_wait = abandonment_factor(n * mu / theta, lam / theta)
     b = erlang_b(n, lam / mu)
     z = -(math.log(b) + log_a) if b > 0 else math.inf  # log((1 / B A))
@@ -117,16 +125,10 @@ def erlang_a(lam: float, mu: float, theta: float, n: int) -> QueueStats:
 
 def erlang_a_chain(lam: float, mu: float, theta: float, n: int) -> QueueStats:
     """Stationary M/M/n+M queue (Erlang A) from its birth-death chain, solved
-    numerically: an independent check of ``erlang_a`` (used by the tests).
-
-    Args:
-        lam: arrival rate per hour; mu: service rate per agent per hour;
-        theta: abandonment rate per hour (1 / mean patience); n: agents.
-    """
-    if lam <= 0:
-        return QueueStats(0.0, 0.0, 0.0, 0.0)
-    if n <= 0:
-        return QueueStats(1.0, 60.0 / theta, 1.0, 0.0)
+    numerically: an independent check of ``erlang_a`` (used by the tests), with
+    the same arguments."""
+    if (degenerate := _degenerate(lam, theta, n)) is not None:
+        return degenerate
     extra = max(0.0, (lam - n * mu) / theta) + 12.0 * math.sqrt(lam / theta) + 50.0
     k = np.arange(1, n + int(extra) + 1)
     death = np.minimum(k, n) * mu + np.maximum(k - n, 0) * theta

@@ -130,3 +130,10 @@ def test_square_root_staffing():
     assert service.required_agents(100, 1.0, 0.5) == 105
     assert service.required_agents(100, 0.5, 0.5) == 52
     assert service.required_agents(0, 1.0, 0.5) == 1
+
+
+def test_a_centre_nobody_calls_or_nobody_answers():
+    for solve in (service.erlang_a, service.erlang_a_chain):
+        assert solve(0.0, 15, 6, 5) == service.QueueStats(0.0, 0.0, 0.0, 0.0)
+        unanswered = solve(30.0, 15, 6, 0)
+        assert unanswered.p_abandon == 1.0 and unanswered.mean_wait == pytest.approx(10.0)
