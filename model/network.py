@@ -39,22 +39,24 @@ def small_world(n: int, degree: int, rewiring: float, rng: np.random.Generator) 
     return m
 
 
-def neighbours(graph: sp.csr_matrix, nodes: np.ndarray) -> np.ndarray:
-    """All neighbours of ``nodes`` (with repeats), vectorised."""
+def _neighbour_lists(graph: sp.csr_matrix, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The neighbours of ``nodes``, one list after another, and each list's length."""
     starts = graph.indptr[nodes]
     counts = graph.indptr[nodes + 1] - starts
     # position k of the output reads indices[starts[j] + (k - first output slot of j)]
     shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-    return graph.indices[shift + np.arange(len(shift))].astype(np.int64)
+    return graph.indices[shift + np.arange(len(shift))], counts
+
+
+def neighbours(graph: sp.csr_matrix, nodes: np.ndarray) -> np.ndarray:
+    """All neighbours of ``nodes`` (with repeats), vectorised."""
+    return _neighbour_lists(graph, nodes)[0].astype(np.int64)
 
 
 def count_neighbours(graph: sp.csr_matrix, nodes: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """How many of each node's neighbours are in ``mask``, for ``nodes`` only."""
-    starts = graph.indptr[nodes]
-    counts = graph.indptr[nodes + 1] - starts
-    shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)  # as in ``neighbours``
-    hits = mask[graph.indices[shift + np.arange(len(shift))]]
-    return np.bincount(np.repeat(np.arange(len(nodes)), counts), weights=hits, minlength=len(nodes))
+    found, counts = _neighbour_lists(graph, nodes)
+    return np.bincount(np.repeat(np.arange(len(nodes)), counts), weights=mask[found], minlength=len(nodes))
 
 
 def random_neighbours(graph: sp.csr_matrix, nodes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
