@@ -49,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from viz.serve import CHROMIUM, CHROMIUM_FLAGS, command, environment  # noqa: E402
+from viz.serve import CHROMIUM, CHROMIUM_FLAGS, command, environment, workers_command  # noqa: E402
 
 LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]")
 CLICK_TIMEOUT_MS = 30_000
@@ -125,18 +125,7 @@ def free_ports(count: int) -> int:
 def start(port: int, workers: int) -> tuple[subprocess.Popen, float]:
     """Start the dashboard (``workers`` processes) on ``port``; returns it and its start-up time."""
     t0 = time.perf_counter()
-    if workers == 1:
-        cmd = command("127.0.0.1", port)
-    else:
-        cmd = [
-            sys.executable,
-            str(ROOT / "run.py"),
-            "dashboard",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ]
+    cmd = command("127.0.0.1", port) if workers == 1 else workers_command(port, workers)
     proc = subprocess.Popen(cmd, env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while time.perf_counter() - t0 < 180:
         try:

@@ -73,6 +73,19 @@ def command(host: str, port: int) -> list[str]:
     ]
 
 
+def workers_command(port: int, workers: int) -> list[str]:
+    """``run.py dashboard`` on ``port`` with ``workers`` server processes behind its front door."""
+    return [
+        sys.executable,
+        str(APP.parents[1] / "run.py"),
+        "dashboard",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+
+
 def worker_command(host: str, port: int, watch_fd: int) -> list[str]:
     """The command line of one worker of a multi-process server (see ``viz.worker``)."""
     return [

@@ -13,7 +13,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -21,10 +20,9 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import free_ports, offline_guard
-from viz.serve import environment
+from viz.serve import environment, workers_command
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 2
 
 
@@ -61,15 +59,7 @@ def workers_server(tmp_path):
     log = tmp_path / "dashboard.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / "run.py"),
-                "dashboard",
-                "--port",
-                str(port),
-                "--workers",
-                str(WORKERS),
-            ],
+            workers_command(port, WORKERS),
             env=environment(),
             stdout=out,
             stderr=subprocess.STDOUT,
