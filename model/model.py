@@ -193,8 +193,9 @@ class CultureModel(mesa.Model):
         self.frontline = self.frontline_dept[self.org.dept]
         self.in_service = (np.arange(len(DEPARTMENTS)) == DEPT_INDEX["service"]).astype(float)
         self.positions = np.bincount(self.org.dept, minlength=len(DEPARTMENTS))
-        self.employee_at = np.empty(n, dtype=object)
-        self.employee_at[:] = enrol(self, Employee, range(n))
+        # a list, not a numpy object array: the garbage collector cannot see through
+        # an object array, so the cycle model -> agents -> model would never be freed
+        self.employee_at: list[Employee | None] = enrol(self, Employee, range(n))
         self._refresh_members()
         self.quality = culture.service_quality(c, self.staff.skill, self.staff.wellbeing, self.frontline, p)
 
@@ -260,8 +261,10 @@ class CultureModel(mesa.Model):
 
     def replace_employees(self, positions: np.ndarray) -> None:
         """New people take ``positions`` (new Mesa agents)."""
-        retire(self, self.employee_at[positions])
-        self.employee_at[positions] = enrol(self, Employee, positions.tolist())
+        at = positions.tolist()
+        retire(self, [self.employee_at[i] for i in at])
+        for i, agent in zip(at, enrol(self, Employee, at), strict=True):
+            self.employee_at[i] = agent
 
     def vacate(self, positions: np.ndarray) -> None:
         """Leave ``positions`` empty (layoffs, outsourcing)."""

@@ -115,11 +115,11 @@ def test_property_headcount_is_constant_under_replacement_hiring(build_model, sm
 
 def test_high_quit_rate_means_hires_but_the_same_headcount(build_model, small):
     m = build_model(4, base_quit_rate=SPECS["base_quit_rate"].hi, employee_care=0.0)
-    first = m.employee_at.tolist()
+    first = list(m.employee_at)
     table = run_checked(m)
     assert table.employee_turnover.iloc[1:].sum() > 0, "precondition: people quit"
     assert (table.headcount == small["n_employees"]).all()
-    refilled = [i for i, (a, b) in enumerate(zip(first, m.employee_at.tolist(), strict=True)) if a is not b]
+    refilled = [i for i, (a, b) in enumerate(zip(first, m.employee_at, strict=True)) if a is not b]
     assert refilled and 0 not in refilled, "quitters' positions hold new people; the CEO stays"
     assert (m.staff.tenure[refilled] < STEPS).all()
 
