@@ -20,6 +20,7 @@ One step is one week. Within a week:
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 from dataclasses import dataclass
@@ -155,6 +156,7 @@ class CultureModel(mesa.Model):
         self._build_market()
         self.breakdown: tuple[int, float] = (0, 1.0)  # (until step, capacity)
         self.cumulative_profit = 0.0
+        self._one_off_costs = 0.0  # charged this week by events and actions (see ``charge``)
         self._repeat_contacts = 0
         self._forecast_load = None
         self.occupancy = 0.0
@@ -242,6 +244,13 @@ class CultureModel(mesa.Model):
         check_event(kind, options)
         EVENTS[kind](self, **options)
         self.event_log.append({"step": self.weeks_done, "type": kind, **options})
+
+    def charge(self, amount: float) -> None:
+        """Book a one-off cost (a programme, an investment) into the week under way,
+        or into the next week when called between steps."""
+        if not math.isfinite(amount) or amount < 0:
+            raise ParameterError(f"a cost must be a finite amount >= 0, got {amount!r}")
+        self._one_off_costs += float(amount)
 
     def schedule_at(self, step: int, kind: str, **options) -> None:
         """Fire an event after ``step`` completed weeks."""
@@ -551,7 +560,9 @@ class CultureModel(mesa.Model):
             + wages * (1.0 + p.training_cost * p.training_intensity + p.care_cost * p.employee_care)
             + f["hires"] * p.hire_cost * p.wage
             + agents * p.contact_hours * p.agent_hour_cost
+            + self._one_off_costs
         )
+        self._one_off_costs = 0.0
         self.cumulative_profit += revenue - cost
         f.update(revenue=revenue, cost=cost, profit=revenue - cost, cumulative_profit=self.cumulative_profit)
 

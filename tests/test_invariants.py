@@ -13,7 +13,7 @@ from model.customers import ACTIVE
 from model.departments import DEPT_INDEX
 from model.model import CultureModel
 from model.org import STAFF
-from model.params import SPECS, levers
+from model.params import SPECS, ParameterError, levers
 from model.simulate import model_table
 
 STEPS = 12
@@ -148,3 +148,19 @@ def test_layoffs_of_nobody_or_everybody_keep_the_books_straight(build_model, sma
     staff = int(((m.org.level == STAFF) & (m.org.dept != DEPT_INDEX["executive"])).sum())
     expected = small["n_employees"] - (staff if share else 0)
     assert table.headcount.iloc[-1] == expected
+
+
+def test_a_charge_adds_exactly_its_amount_to_the_next_weeks_cost_and_nothing_else(build_model):
+    plain, charged = build_model(seed=4), build_model(seed=4)
+    for m in (plain, charged):
+        m.step()
+    charged.charge(12_345.0)
+    for m in (plain, charged):
+        m.step()
+        m.step()
+    a, b = plain.datacollector.get_model_vars_dataframe(), charged.datacollector.get_model_vars_dataframe()
+    assert b.cost.iloc[2] - a.cost.iloc[2] == pytest.approx(12_345.0)
+    assert b.cost.iloc[3] == pytest.approx(a.cost.iloc[3])  # one-off: charged once
+    assert b.cumulative_profit.iloc[3] - a.cumulative_profit.iloc[3] == pytest.approx(-12_345.0)
+    with pytest.raises(ParameterError, match="cost"):
+        charged.charge(-1.0)
