@@ -273,7 +273,7 @@ def test_live_chart_week_axis_grows_past_the_horizon():
 def test_chart_help_comes_from_metric_meanings():
     for chart in charts.CHARTS.values():
         assert chart.help and "\n" not in chart.help
-    assert METRICS["nps"] in charts.CHARTS["satisfaction"].help
+    assert METRICS["nps"].meaning in charts.CHARTS["satisfaction"].help
 
 
 def test_org_chart_aggregates_large_organisations():
@@ -358,7 +358,7 @@ def test_page_has_every_control_with_help(page):
         assert by_class(box, f"event-{kind}")
         assert components.event_help(kind) in shown
     for kpi in components.KPIS:
-        assert METRICS[kpi.metric] in shown
+        assert METRICS[kpi.metric].meaning in shown
     items = by_class(box, "scenario-a")[0].items
     assert {i["value"] for i in items} == set(available())
 
@@ -434,8 +434,8 @@ def test_event_options_are_chosen_in_the_page(page):
 
 
 def test_event_help_and_options_come_from_the_event_signatures():
-    for kind, names in components.EVENT_OPTIONS.items():
-        assert set(names) <= set(components.event_defaults(kind)), kind
+    for kind, event in EVENTS.items():
+        assert set(event.shown) <= set(components.event_defaults(kind)), kind
     assert components.chosen_options("new_ceo", {"commitment": 0.9}) == {}, "defaults are not passed"
     assert components.chosen_options("culture_programme", {"departments": list(DEPARTMENTS)}) == {}
     with pytest.raises(ParameterError):
