@@ -203,6 +203,17 @@ def test_bad_events_are_refused(events, parameters, expected):
     assert expected in error_of(spec_data(events=events, parameters=parameters))
 
 
+def test_an_events_whole_number_option_can_be_a_factor():
+    """An option's kind comes from the event (``Option.whole``): a breakdown's length varies in whole weeks."""
+    events = [{"name": "b", "type": "service_breakdown", "step": 1}]
+    spec = parse_spec(spec_data(events=events, parameters={"b.weeks": [2, 5.0]}))
+    assert [c["b.weeks"] for c in build_design(spec).conditions] == [2, 5]
+    assert "whole number" in error_of(spec_data(events=events, parameters={"b.weeks": [2.5]}))
+    assert "unknown option 'departments'" in error_of(
+        spec_data(events=events, parameters={"b.departments": [1]})
+    )
+
+
 def test_events_must_be_tables():
     assert "[[events]] tables" in error_of(spec_data(events=[3]))
     assert "[[events]] tables" in error_of(spec_data(events={"type": "new_ceo"}))
