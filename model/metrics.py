@@ -14,6 +14,7 @@ import numpy as np
 
 from model.customers import ACTIVE, DETRACTOR_BAND, PROMOTER_BAND, PROSPECT, promoter_shares
 from model.departments import DEPARTMENTS, LEVELS
+from model.mesa_adapter import append_row
 
 HIGHER, LOWER = "higher", "lower"
 
@@ -156,10 +157,7 @@ class MetricsCollector(mesa.DataCollector):
         if self.model_reporters != self._ours or self.agent_reporters or self.agenttype_reporters:
             super().collect(model)  # someone added reporters: Mesa's own way
             return
-        self._collection_steps.append(model.time)
-        metrics = model.metrics
-        for name, column in self.model_vars.items():
-            column.append(metrics[name])
+        append_row(self, model.time, model.metrics)
 
 
 def mean_or_zero(values: np.ndarray) -> float:

@@ -31,9 +31,10 @@ import numpy as np
 
 from model import culture, service, wom
 from model import customers as cx
-from model.agents import Customer, Employee, enrol, retire
+from model.agents import Customer, Employee
 from model.departments import DEPARTMENTS, DEPT_INDEX, FRONTLINE, LEVELS
 from model.events import EVENTS, check_event
+from model.mesa_adapter import enrol, retire
 from model.metrics import METRICS, MetricsCollector, market_metrics, organisation_metrics
 from model.network import count_neighbours, small_world
 from model.org import EXECUTIVE, Org, generate_org, load_org_chart
