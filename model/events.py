@@ -189,11 +189,6 @@ EVENTS: dict[str, Event] = {
 }
 
 
-def describe(name: str) -> str:
-    """The first paragraph of an event's docstring on one line, for help texts."""
-    return EVENTS[name].description
-
-
 def check_event(name: str, options: dict) -> None:
     """Raise ``ParameterError`` if the event or its options are not valid."""
     if name not in EVENTS:

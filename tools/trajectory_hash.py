@@ -15,17 +15,13 @@ import hashlib
 
 import numpy as np
 
-from model.model import CultureModel
-from model.scenario import available, load_scenario
-from model.simulate import model_table
+from model.scenario import available
+from model.simulate import model_table, run_model
 
 
 def trajectory_hash(scenario: str, steps: int = 60, seed: int = 1, digits: int = 9) -> str:
     """md5 of ``scenario``'s metrics table after ``steps`` weeks at ``seed``, rounded to ``digits``."""
-    model = CultureModel(load_scenario(scenario), rng=seed)
-    for _ in range(steps):
-        model.step()
-    table = model_table(model)
+    table = model_table(run_model(scenario, steps=steps, seed=seed))
     rounded = table.apply(
         lambda col: [
             np.format_float_positional(x, precision=digits, unique=False, fractional=False, trim="-")
