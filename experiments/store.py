@@ -5,7 +5,7 @@ Layout::
     DIR/manifest.json         spec, design, run seeds, package versions, model fingerprint
     DIR/runs/<run_id>.parquet the run's tidy table (written to a temp file, then renamed)
     DIR/failed/<run_id>.json  the error of a run that raised (removed if a retry succeeds)
-    DIR/report/               what ``python run.py report DIR`` writes
+    DIR/report/               what ``cxlab report DIR`` writes
 
 Every file appears whole or not at all (``os.replace``), so an experiment killed
 at any moment keeps every run that finished; ``resume`` runs only the others.

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cxlab.cli import main as cli_main
 from experiments.design import build_design, derive_seed, model_inputs, recorded_steps
 from experiments.spec import SpecError, load_spec, parse_spec
 from model.metrics import METRICS
@@ -250,16 +251,13 @@ def test_scenario_path_resolves_beside_the_spec(tmp_path):
     assert spec.scenario.parameters == {"empowerment": 0.9}
 
 
-def test_cli_reports_bad_spec_with_exit_code_2_and_creates_nothing(tmp_path, capsys, monkeypatch):
-    monkeypatch.syspath_prepend(str(ROOT))
-    import run
-
+def test_cli_reports_bad_spec_with_exit_code_2_and_creates_nothing(tmp_path, capsys):
     spec_file = tmp_path / "spec.toml"
     spec_file.write_text(
         "[experiment]\nname='x'\nseed=1\n[parameters]\nleadership_commitment=[0.5, 2.0]\n", encoding="utf-8"
     )
     out = tmp_path / "out"
-    code = run.main(["experiment", str(spec_file), "--out", str(out)])
+    code = cli_main(["experiment", str(spec_file), "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("error: spec.toml: parameters.leadership_commitment") and "out of range" in err
