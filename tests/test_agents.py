@@ -33,7 +33,7 @@ def test_enrolled_agents_read_the_models_arrays(cls):
 def test_state_metrics_equal_their_plain_definitions_also_after_layoffs():
     """The metrics are computed from histograms and cached headcounts; here they
     are recomputed the obvious way, from masks over the arrays."""
-    from model.customers import ACTIVE, CHURNED, PROSPECT
+    from model.customers import ACTIVE, CHURNED, DETRACTOR_MAX, PROMOTER_MIN, PROSPECT
     from model.departments import DEPARTMENTS
 
     m = CultureModel(rng=8, n_employees=120, market_size=1500, initial_customers=300)
@@ -48,8 +48,9 @@ def test_state_metrics_equal_their_plain_definitions_also_after_layoffs():
         assert got["prospects"] == (mk.status == PROSPECT).sum()
         assert got["churned"] == (mk.status == CHURNED).sum()
         assert got["satisfaction_mean"] == pytest.approx(mk.satisfaction[active].mean(), rel=1e-12)
-        assert got["promoters"] == pytest.approx((scores >= 9).mean(), rel=1e-12)
-        assert got["nps"] == pytest.approx(100 * ((scores >= 9).mean() - (scores <= 6).mean()), abs=1e-9)
+        assert got["promoters"] == pytest.approx((scores >= PROMOTER_MIN).mean(), rel=1e-12)
+        promoters, detractors = (scores >= PROMOTER_MIN).mean(), (scores <= DETRACTOR_MAX).mean()
+        assert got["nps"] == pytest.approx(100 * (promoters - detractors), abs=1e-9)
         here = st.present
         assert got["headcount"] == here.sum()
         assert got["culture_mean"] == pytest.approx(st.centricity[here].mean(), rel=1e-12)

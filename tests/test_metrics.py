@@ -10,7 +10,16 @@ import math
 
 import numpy as np
 
-from model.customers import DETRACTOR_MAX, PROMOTER_MIN, SCORE_MAX, nps, promoter_shares
+from model.customers import (
+    DETRACTOR_BAND,
+    DETRACTOR_MAX,
+    PASSIVE_BAND,
+    PROMOTER_BAND,
+    PROMOTER_MIN,
+    SCORE_MAX,
+    nps,
+    promoter_shares,
+)
 from model.metrics import FLOWS, HIGHER, LOWER, METRICS, market_metrics, organisation_metrics
 
 
@@ -35,6 +44,11 @@ def test_flows_are_empty_in_row_0_and_levels_are_not(run_table):
         if name in FLOWS:
             assert value == 0 or math.isnan(value), name
     assert (first[["culture_mean", "active_customers", "headcount"]] > 0).all()
+
+
+def test_nps_bands_are_the_published_definition():
+    """Promoters score 9-10, detractors 0-6 [reichheld2003] (MODEL.md section 2)."""
+    assert (PROMOTER_BAND, PASSIVE_BAND, DETRACTOR_BAND) == ("9-10", "7-8", "0-6")
 
 
 def test_nps_bands_split_every_score_once():
