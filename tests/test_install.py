@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -27,6 +26,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.browser.conftest import free_ports
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,24 +119,9 @@ def test_cxlab_simulates_runs_an_experiment_and_reports_from_any_directory(insta
     assert (work / "tiny" / "report" / "index.html").is_file()
 
 
-def _free_ports(count: int) -> int:
-    for _ in range(100):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        try:
-            for port in range(base, base + count):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no block of free ports")
-
-
 def test_the_dashboard_serves_its_first_page_from_the_install_with_worker_processes(install):
     bin_dir, work, env = install
-    port = _free_ports(3)
+    port = free_ports(3)
     server = subprocess.Popen(
         [bin_dir / "cxlab", "dashboard", "--port", str(port), "--workers", "2"],
         cwd=work,
