@@ -24,15 +24,12 @@ import re
 import sys
 from pathlib import Path
 
+from model.events import EVENTS
+from model.metrics import METRICS
+from model.params import SPECS, Spec
+from model.sources import BIBLIOGRAPHY
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # runnable from a checkout without installing the package
-    sys.path.insert(0, str(ROOT))
-
-from model.events import EVENTS  # noqa: E402
-from model.metrics import METRICS  # noqa: E402
-from model.params import SPECS, Spec  # noqa: E402
-from model.sources import BIBLIOGRAPHY  # noqa: E402
-
 DOCS = ROOT / "docs"
 CITATION = re.compile(r"\[([A-Za-z0-9_]+)\]")
 GENERATOR = "tools/gen_param_docs.py"
