@@ -3,7 +3,7 @@
     cxlab simulate --scenario NAME|PATH --steps N --seed S --set name=value ... --out FILE
     cxlab scenarios
     cxlab validate [--json]
-    cxlab dashboard [--host 127.0.0.1] [--port 8765] [--workers N]
+    cxlab dashboard [--host 127.0.0.1] [--port 8765] [--workers N] [--max-employees N] [--max-market N]
     cxlab experiment SPEC.toml [--out DIR] [--workers N] [--scheduler ADDRESS] [--resume]
     cxlab report DIR
 
@@ -110,9 +110,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from viz.serve import serve
 
+    from model.params import SPECS
+
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
-    return serve(host=args.host, port=args.port, workers=args.workers)
+    for flag, name, value in (
+        ("--max-employees", "n_employees", args.max_employees),
+        ("--max-market", "market_size", args.max_market),
+    ):
+        lo, hi = int(SPECS[name].lo), int(SPECS[name].hi)
+        if not lo <= value <= hi:
+            raise UsageError(f"{flag} must be a whole number from {lo:,} to {hi:,}, got {value:,}")
+    limits = {"n_employees": args.max_employees, "market_size": args.max_market}
+    return serve(host=args.host, port=args.port, workers=args.workers, limits=limits)
 
 
 def register(commands: Commands) -> None:
@@ -120,6 +130,7 @@ def register(commands: Commands) -> None:
     from model.org import OrgChartError
     from model.params import ParameterError
     from model.scenario import ScenarioError
+    from viz.lab import Limits
 
     commands.user_errors(ParameterError, ScenarioError, OrgChartError)
 
@@ -147,6 +158,18 @@ def register(commands: Commands) -> None:
         default=None,
         help="server processes, each on its own core (default: one per core, at most 8); "
         "with N > 1 they use ports PORT+1..PORT+N behind PORT",
+    )
+    p.add_argument(
+        "--max-employees",
+        type=int,
+        default=Limits.n_employees,
+        help=f"the most employees a participant may give a world (default {Limits.n_employees:,})",
+    )
+    p.add_argument(
+        "--max-market",
+        type=int,
+        default=Limits.market_size,
+        help=f"the most people a participant may put in a market (default {Limits.market_size:,})",
     )
 
 

@@ -53,6 +53,7 @@ CSS = """
 .kpi-delta { font-size: 0.85rem; display: block; }
 .kpi-help { font-size: 0.8rem; color: #555; display: block; line-height: 1.2; }
 .chart { border: 1px solid #ddd; border-radius: 6px; padding: 4px; background: white; min-width: 0; }
+.chart > div { height: auto !important; }
 .chart-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 10px; }
 .lever { margin-bottom: 10px; }
 .lever-label { font-weight: 600; font-size: 0.95rem; display: block; }

@@ -154,10 +154,6 @@ class Panel:
         return METRICS[first].label + (" (%)" if scale(first).suffix else "")
 
 
-def _colour(panel: Panel, i: int) -> str:
-    return panel.lines[i].colour or PALETTE[i % len(PALETTE)]
-
-
 def _rows(panels: Sequence[Panel], runs: Sequence[RunData], split: bool) -> list[tuple[Panel, list]]:
     """The panels drawn and the runs in each: every run in every panel, or with ``split`` a
     panel per run (one run's many lines stay readable)."""
@@ -201,6 +197,7 @@ def time_series(
     last = max((r.steps for r in runs), default=0)
     traces = []
     legend: set[str] = set()
+    colours: dict[str, str] = {}  # one colour per metric across the panels
     for p, (panel, rs) in enumerate(rows):
         axis = "" if p == 0 else str(p + 1)
         top = 1 - p * (height + gap)
@@ -244,7 +241,9 @@ def time_series(
                         showlegend=name not in legend,
                         mode="lines",
                         line={
-                            "color": RUN_COLOUR.get(run.name, "#333333") if by_run else _colour(panel, i),
+                            "color": RUN_COLOUR.get(run.name, "#333333")
+                            if by_run
+                            else colours.setdefault(line.metric, line.colour or PALETTE[len(colours) % len(PALETTE)]),
                             "width": line.width,
                             "dash": LINE_DASH[i % len(LINE_DASH)] if by_run else "solid",
                         },

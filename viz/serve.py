@@ -10,7 +10,8 @@ a session stays in one process for its whole life, websocket reconnects
 included; Solara's own ``--workers`` would let a reconnect reach another
 process and lose the session (Solara's documentation asks for a sticky load
 balancer for that reason). ``GET /_cx/workers`` on the front door lists the
-workers and their load.
+workers and their load (to this machine only). The redirect names this server's
+own address, never the one a client's ``Host`` header claims.
 
 Ctrl-C (or SIGTERM) stops the front door and then the workers; a worker also
 stops by itself when the parent disappears (see ``viz.worker``).
@@ -18,6 +19,7 @@ stops by itself when the parent disappears (see ``viz.worker``).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import shutil
@@ -31,10 +33,8 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 APP = Path(__file__).with_name("app.py")
-ALL_INTERFACES = {"0.0.0.0", "::", "[::]", ""}
 LOAD_FILE_ENV = "CX_DASHBOARD_LOAD_FILE"  # where a worker writes its live session count (viz.app)
 MAX_DEFAULT_WORKERS = 8  # beyond this, idle workers' memory outweighs their use for a workshop of 30
 WORKER_START_TIMEOUT = 120.0  # seconds for a worker to answer; a loaded laptop takes well under 10
@@ -42,21 +42,25 @@ PENDING_SECONDS = 10.0  # a redirected newcomer counts as load for this long, un
 STOP_GRACE = 5.0  # seconds for workers to stop cleanly before they are killed
 
 
+def all_interfaces(host: str) -> bool:
+    """Whether ``host`` means every interface of this machine (``0.0.0.0``, ``0``, ``::``,
+    ``::0``, ``0:0:0:0:0:0:0:0``, an empty host...): anyone on the network can connect."""
+    name = host.strip().strip("[]")
+    if not name:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_unspecified
+    except ValueError:
+        pass
+    try:  # the short IPv4 forms the C library accepts: "0", "0.0", "0x0"
+        return ipaddress.IPv4Address(socket.inet_aton(name)).is_unspecified
+    except OSError:
+        return False
+
+
 def command(host: str, port: int) -> list[str]:
-    """The ``solara run`` command line for ``host`` and ``port`` (a single-process server)."""
-    return [
-        sys.executable,
-        "-m",
-        "solara",
-        "run",
-        str(APP),
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--production",
-        "--no-open",
-    ]
+    """The command line of a single-process dashboard server on ``host`` and ``port``."""
+    return [sys.executable, "-m", "viz.server", "--host", host, "--port", str(port)]
 
 
 def workers_command(port: int, workers: int) -> list[str]:
@@ -88,12 +92,17 @@ def worker_command(host: str, port: int, watch_fd: int) -> list[str]:
     ]
 
 
-def environment(load_file: Path | None = None) -> dict[str, str]:
+def environment(load_file: Path | None = None, limits: dict[str, int] | None = None) -> dict[str, str]:
     """The server's environment: no telemetry calls out, reacton's fast renderer (see
-    ``viz.app``), and for a worker the file it reports its load to."""
+    ``viz.app``), the facilitator's size limits, and for a worker the file it reports
+    its load to."""
+    from viz.lab import LIMITS_ENV
+
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     env.setdefault("REACTON_FAST", "1")
+    if limits:
+        env[LIMITS_ENV] = json.dumps(limits)
     if load_file is not None:
         env[LOAD_FILE_ENV] = str(load_file)
     return env
@@ -127,7 +136,7 @@ def _shown(host: str) -> str:
 def _warn(host: str, ports: str) -> None:
     from viz.assets import missing
 
-    if host in ALL_INTERFACES:
+    if all_interfaces(host):
         print(
             f"warning: serving on all interfaces ({host or '0.0.0.0'}, port {ports}): anyone who can reach "
             "this machine can open and drive the dashboard. Use --host 127.0.0.1 for this machine only.",
@@ -142,25 +151,31 @@ def _warn(host: str, ports: str) -> None:
         )
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, workers: int | None = None) -> int:
+def serve(
+    host: str = "127.0.0.1", port: int = 8765, workers: int | None = None, limits: dict[str, int] | None = None
+) -> int:
     """Run the dashboard server until interrupted; returns its exit code.
 
     Args:
         host: interface to listen on; warns when it is all interfaces (anyone on the network can open it).
         port: the address participants open; with several workers they use ``port+1 .. port+workers`` too.
-        workers: server processes (default ``default_workers()``); 1 serves from this port alone.
+        workers: server processes (default ``default_workers()``); 1 serves from this process alone.
+        limits: the largest world participants may build (``viz.lab.Limits`` fields).
     """
     n = default_workers() if workers is None else workers
     if n < 1:
         raise ValueError(f"--workers must be at least 1, got {n}")
     _warn(host, str(port) if n == 1 else f"{port}-{port + n}")
     if n == 1:
+        from viz import server
+
+        os.environ.update(environment(limits=limits))
         print(f"CX Culture Lab dashboard on http://{_shown(host)}:{port}/ (Ctrl-C to stop)", flush=True)
         try:
-            return subprocess.call(command(host, port), env=environment())
+            return server.run(host, port)  # in this process: no child to outlive it
         except KeyboardInterrupt:
             return 130
-    return serve_workers(host, port, n)
+    return serve_workers(host, port, n, limits)
 
 
 # ------------------------------------------------------------ several workers
@@ -218,11 +233,14 @@ class Balancer:
         return [{"port": w.port, "alive": w.alive, **w.report()} for w in self.workers]
 
 
-def redirect_host(host_header: str, fallback: str) -> str:
-    """The host name the visitor used (from its Host header), for the redirect to a worker's port."""
-    name = urlsplit(f"//{host_header}").hostname if host_header else None
-    name = name or (fallback if fallback not in ALL_INTERFACES else "127.0.0.1")
-    return _shown(name)
+def redirect_host(scope: dict, host: str) -> str:
+    """This server's own address for the redirect to a worker's port: the address it
+    listens on, or, listening on all interfaces, the local address the request came in
+    on (never the client's ``Host`` header, which could name any host)."""
+    if not all_interfaces(host):
+        return _shown(host.strip("[]"))
+    server = scope.get("server") or ("127.0.0.1", 0)
+    return _shown(str(server[0]))
 
 
 def front_door(balancer: Balancer, host: str):
@@ -235,15 +253,20 @@ def front_door(balancer: Balancer, host: str):
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
             return
+        from viz.server import loopback
+
         request = Request(scope, receive)
-        if request.url.path == "/_cx/workers":
-            response = JSONResponse(balancer.status())
+        if request.url.path == "/_cx/workers":  # diagnostics: for this machine only
+            if loopback(scope):
+                response = JSONResponse(balancer.status())
+            else:
+                response = PlainTextResponse("not found", status_code=404)
         else:
             worker = balancer.choose()
             if worker is None:
                 response = PlainTextResponse("the dashboard's workers have stopped", status_code=503)
             else:
-                target = f"http://{redirect_host(request.headers.get('host', ''), host)}:{worker.port}"
+                target = f"http://{redirect_host(scope, host)}:{worker.port}"
                 query = f"?{request.url.query}" if request.url.query else ""
                 response = RedirectResponse(f"{target}{request.url.path}{query}", status_code=307)
                 response.headers["Cache-Control"] = "no-store"  # every newcomer must ask again
@@ -254,7 +277,7 @@ def front_door(balancer: Balancer, host: str):
 
 def _wait_ready(workers: list[Worker], host: str) -> None:
     deadline = time.monotonic() + WORKER_START_TIMEOUT
-    local = "127.0.0.1" if host in ALL_INTERFACES else host
+    local = "127.0.0.1" if all_interfaces(host) else host
     for w in workers:
         url = f"http://{_shown(local)}:{w.port}/"
         while True:
@@ -292,13 +315,13 @@ def stop_workers(workers: list[Worker]) -> None:
             w.process.wait()
 
 
-def _start_worker(host: str, port: int, read_end: int, rundir: Path) -> Worker:
+def _start_worker(host: str, port: int, read_end: int, rundir: Path, limits: dict[str, int] | None) -> Worker:
     log = rundir / f"worker-{port}.log"
     load_file = rundir / f"worker-{port}.json"
     with log.open("w") as out:
         proc = subprocess.Popen(
             worker_command(host, port, read_end),
-            env=environment(load_file),
+            env=environment(load_file, limits),
             stdout=out,
             stderr=subprocess.STDOUT,
             pass_fds=(read_end,),
@@ -307,7 +330,7 @@ def _start_worker(host: str, port: int, read_end: int, rundir: Path) -> Worker:
     return Worker(port, proc, load_file, log)
 
 
-def serve_workers(host: str, port: int, n: int) -> int:
+def serve_workers(host: str, port: int, n: int, limits: dict[str, int] | None = None) -> int:
     """Serve from ``n`` worker processes behind a front door on ``port`` until interrupted."""
     import uvicorn
 
@@ -325,7 +348,7 @@ def serve_workers(host: str, port: int, n: int) -> int:
     workers: list[Worker] = []
     try:
         try:
-            workers.extend(_start_worker(host, p, read_end, rundir) for p in ports[1:])
+            workers.extend(_start_worker(host, p, read_end, rundir, limits) for p in ports[1:])
         finally:
             os.close(read_end)  # only the workers keep it
         print(
@@ -345,12 +368,15 @@ def serve_workers(host: str, port: int, n: int) -> int:
             flush=True,
         )
         # uvicorn stops on SIGINT or SIGTERM, then raises the signal again: as KeyboardInterrupt
-        # (Ctrl-C) or, through this handler, SystemExit, so the workers are stopped below either way
-        previous = signal.signal(signal.SIGTERM, _terminated)
+        # (Ctrl-C) or, through this handler, SystemExit, so the workers are stopped below either
+        # way; SIGHUP (a closed terminal) stops it too. However this process ends, even by
+        # SIGKILL, the workers also see their pipe close and stop (``viz.worker``).
+        previous = {s: signal.signal(s, _terminated) for s in (signal.SIGTERM, signal.SIGHUP)}
         try:
             uvicorn.Server(config).run()
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for s, handler in previous.items():
+                signal.signal(s, handler)
         return 0
     except KeyboardInterrupt:
         return 130

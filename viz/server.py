@@ -44,7 +44,8 @@ def cached_file(root: Path, path: str) -> Path | None:
     return resolved if resolved.is_file() else None
 
 
-def _loopback(scope) -> bool:
+def loopback(scope) -> bool:
+    """Whether the request comes from this machine."""
     client = scope.get("client") or ("", 0)
     try:
         return ipaddress.ip_address(client[0]).is_loopback
@@ -66,7 +67,7 @@ def guard(inner, cache: Path):
                 response = FileResponse(found, headers={"Cache-Control": "public, max-age=31536000, immutable"})
             await response(scope, receive, send)
             return
-        if scope["type"] == "http" and path.rstrip("/") in LOCAL_ONLY and not _loopback(scope):
+        if scope["type"] == "http" and path.rstrip("/") in LOCAL_ONLY and not loopback(scope):
             await PlainTextResponse("not found", status_code=404)(scope, receive, send)
             return
         await inner(scope, receive, send)

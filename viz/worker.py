@@ -1,4 +1,4 @@
-"""One dashboard worker: Solara's server for ``viz/app.py`` that stops when its parent does.
+"""One dashboard worker: the dashboard's server (``viz.server``) that stops when its parent does.
 
 ``cxlab dashboard --workers N`` starts N of these (see ``viz.serve``).
 The parent passes the read end of a pipe (``--watch-fd``) whose write end only
@@ -36,21 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     threading.Thread(target=watch, args=(args.watch_fd,), daemon=True, name="parent-watch").start()
 
-    from solara.__main__ import cli
+    from viz.server import run
 
-    from viz.serve import APP
-
-    solara_args = [
-        "run",
-        str(APP),
-        "--host",
-        args.host,
-        "--port",
-        str(args.port),
-        "--production",
-        "--no-open",
-    ]
-    return cli(solara_args, standalone_mode=False) or 0
+    return run(args.host, args.port)
 
 
 if __name__ == "__main__":
