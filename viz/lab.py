@@ -55,8 +55,8 @@ class InputError(ParameterError):
 class Limits:
     """How big a world participants may build on this server (the facilitator sets them)."""
 
-    n_employees: int = 2_000
-    market_size: int = 100_000
+    n_employees: int = 5_000  # the org chart shows each person up to 2,000, then groups them
+    market_size: int = 200_000
 
     @classmethod
     def from_env(cls) -> Limits:

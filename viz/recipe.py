@@ -100,8 +100,15 @@ def restore(data: Mapping, limits: Limits | None = None) -> Lab:
     """A ``Lab`` rebuilt from a recipe, replayed to its week.
 
     Raises:
-        InputError: any value that is not one the page itself could have made.
+        InputError: (``BROKEN``) any value that is not one the page itself could have made.
     """
+    try:
+        return _restore(data, limits)
+    except (InputError, ParameterError):
+        raise InputError(BROKEN) from None
+
+
+def _restore(data: Mapping, limits: Limits | None) -> Lab:
     if not isinstance(data, Mapping) or set(data) - {"seed", "week", "runs", "size", "horizon", "target"}:
         raise InputError(BROKEN)
     runs = data.get("runs")
@@ -138,8 +145,5 @@ def restore(data: Mapping, limits: Limits | None = None) -> Lab:
     if target not in ("both", "A", "B") or (target != "both" and len(runs) < 2):
         raise InputError(BROKEN)
     lab.target = target
-    try:
-        lab._rebuild(week)
-    except ParameterError:  # e.g. a size the model refuses
-        raise InputError(BROKEN) from None
+    lab._rebuild(week)
     return lab
