@@ -257,8 +257,9 @@ def Timeline(lab: Lab, tick: solara.Reactive[int], playing: bool, refresh: Calla
     if playing:
         caption("Pause to go back or branch.")
         return
-    if week.value > lab.steps:
-        week.set(lab.steps)
+    if isinstance(week.value, bool) or not isinstance(week.value, int | float) or not 0 <= week.value <= lab.steps:
+        week.set(lab.steps)  # a value the page made up: back to now
+        return
 
     def back() -> None:
         if attempt(lambda: lab.rewind(week.value), error):
@@ -269,10 +270,11 @@ def Timeline(lab: Lab, tick: solara.Reactive[int], playing: bool, refresh: Calla
             refresh()
 
     with solara.Div(classes=["timeline"]):
-        solara.SliderInt(f"Week {week.value}", value=week, min=0, max=max(lab.steps, 1), disabled=playing or lab.steps == 0)
+        solara.Text(f"Week {week.value:g}", classes=["timeline-week"])
+        Slider(week.value, week.set, 0, max(lab.steps, 1), 1)
         with solara.Row(style={"gap": "6px", "flex-wrap": "wrap"}):
-            solara.Button(f"Go back to week {week.value}", on_click=back, small=True, outlined=True, disabled=playing, classes=["rewind-btn"])
-            solara.Button(f"Branch as B from week {week.value}", on_click=branch, small=True, outlined=True, disabled=playing, classes=["branch-btn"])
+            solara.Button(f"Go back to week {week.value:g}", on_click=back, small=True, outlined=True, disabled=playing, classes=["rewind-btn"])
+            solara.Button(f"Branch as B from week {week.value:g}", on_click=branch, small=True, outlined=True, disabled=playing, classes=["branch-btn"])
         caption("Going back replays the same seed, levers and events; changes made later replay as you play on, until you change something. A branch copies run A up to that week as run B: change something there and compare.")
     FieldError(error, "timeline")
 
@@ -330,6 +332,21 @@ def _lever_value(lab: Lab, name: str) -> str:
     return f"{next(iter(values.values())):g}"
 
 
+def Slider(value: object, on_value: Callable[[object], None], lo: float, hi: float, step: float):
+    """A slider that passes whatever the page sends to ``on_value`` unconverted (the ``Lab``
+    checks it), where Solara's sliders would convert, and fail on, a value a page made up."""
+    return v.Slider(
+        v_model=value,
+        on_v_model=on_value,
+        min=lo,
+        max=hi,
+        step=step,
+        thumb_label=True,
+        hide_details=True,
+        class_="lever-slider",
+    )
+
+
 @solara.component
 def LeverControls(lab: Lab, refresh: Callable[[], None], version: Hashable = 0) -> None:
     """One slider per policy lever, showing the value of the run(s) it acts on."""
@@ -352,11 +369,10 @@ def LeverSlider(name: str, lab: Lab, refresh: Callable[[], None], version: Hasha
         if attempt(lambda: lab.set_lever(name, value), error):
             refresh()
 
-    slider = solara.SliderInt if spec.integer else solara.SliderFloat
     low, high = spec.ends
     with solara.Div(classes=["lever", f"lever-{name}"]):
         solara.Text(f"{lever_label(name)}: {_lever_value(lab, name)}", classes=["lever-label"])
-        slider("", value=lab.lever(name), min=spec.lo, max=spec.hi, step=step, on_value=on_value)
+        Slider(lab.lever(name), on_value, spec.lo, spec.hi, step)
         if low or high:
             with solara.Row(justify="space-between", classes=["lever-ends"]):
                 solara.Text(f"{spec.lo:g} {low}")
@@ -438,10 +454,11 @@ def EventOption(kind: str, name: str, picked: solara.Reactive[dict]) -> None:
             classes=classes,
         )
     elif option.whole:
-        solara.InputInt(f"{option.label} ({option.lo:g}-{option.hi:g})", value=int(value) if isinstance(value, int | float) else 0, on_value=choose, continuous_update=True, classes=classes)
+        solara.InputText(f"{option.label} ({option.lo:g}-{option.hi:g})", value=str(value), on_value=choose, continuous_update=True, classes=classes)
     else:
         with solara.Div(classes=classes):
-            solara.SliderFloat(f"{option.label}: {value:.0%}" if isinstance(value, float | int) else option.label, value=value, min=option.lo, max=option.hi, step=OPTION_STEP, on_value=lambda share: choose(round(share, 2) if isinstance(share, float) else share))
+            solara.Text(f"{option.label}: {value:.0%}" if isinstance(value, float | int) else option.label)
+            Slider(value, lambda share: choose(round(share, 2) if isinstance(share, float) else share), option.lo, option.hi, OPTION_STEP)
 
 
 @solara.component

@@ -139,11 +139,11 @@ def check_event(kind: object, options: object) -> dict:
                 raise InputError("Departments must be picked from the list.")
             out[key] = [d for d in DEPARTMENTS if d in value]
             continue
-        number = _number(value)
-        if number is None or not option.lo <= number <= option.hi or (option.whole and number != int(number)):
+        number = _whole(value, int(option.lo), int(option.hi)) if option.whole else _number(value)
+        if number is None or not option.lo <= number <= option.hi:
             kind_ = "a whole number" if option.whole else "a number"
             raise InputError(f"{option.label} must be {kind_} from {option.lo:g} to {option.hi:g}.")
-        out[key] = int(number) if option.whole else number
+        out[key] = number
     return out
 
 
