@@ -179,6 +179,12 @@ def week_shown(box) -> int:
     return int(by_class(box, "week-counter")[0].children[0].split()[1])
 
 
+def test_event_help_never_fails_on_a_made_up_option():
+    for options in ({"departments": ["nowhere"]}, {"departments": []}, {"share": "x"}, {"weeks": None}):
+        for kind in EVENTS:
+            assert components.event_help(kind, options)
+
+
 def test_page_has_every_control_in_plain_words(page):
     lab, box, rc = page
     shown = " ".join(texts(box))

@@ -386,16 +386,18 @@ def event_help(kind: str, options: dict | None = None) -> str:
     event = EVENTS[kind]
     values = {**event.defaults, **(options or {})}
     departments = values.get("departments")
-    names = [d for d in DEPARTMENTS if departments is None or d in departments]
+    names = [d for d in DEPARTMENTS if departments is None or (isinstance(departments, list) and d in departments)]
     if departments is None or len(names) == len(DEPARTMENTS):
         values["departments"] = "Every department is"
+    elif not names:
+        values["departments"] = "No department is"
     elif len(names) == 1:
         values["departments"] = f"The {names[0]} department is"
     else:
         values["departments"] = f"The {', '.join(names[:-1])} and {names[-1]} departments are"
     try:
         return event.help.format(**values)
-    except (KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError):  # an option the page made up: the plain description
         return event.description.replace("``", "")
 
 
@@ -418,7 +420,7 @@ def EventControl(kind: str, lab: Lab, refresh: Callable[[], None]) -> None:
             refresh()
 
     solara.Button(event.label, on_click=fire, outlined=True, color="primary", small=True, classes=[f"event-{kind}"], style={"margin-top": "6px"})
-    caption(event_help(kind, picked.value) if not error.value else event_help(kind), classes=[f"event-help-{kind}"])
+    caption(event_help(kind, picked.value), classes=[f"event-help-{kind}"])
     if event.shown:
         solara.Button(
             "Hide options" if shown.value else "Options",
@@ -442,16 +444,19 @@ def EventOption(kind: str, name: str, picked: solara.Reactive[dict]) -> None:
     classes = [f"option-{kind}-{name}"]
 
     def choose(new: object) -> None:
-        picked.set({**picked.value, name: new})
+        if new != picked.value.get(name):
+            picked.set({**picked.value, name: new})
 
-    if option.departments:
-        solara.SelectMultiple(
-            option.label,
-            values=list(DEPARTMENTS) if value is None else list(value),
-            all_values=list(DEPARTMENTS),
-            on_value=choose,
+    if option.departments:  # the raw widget: whatever the page sends goes to the Lab's check
+        known = list(DEPARTMENTS) if value is None else [d for d in DEPARTMENTS if isinstance(value, list) and d in value]
+        v.Select(
+            label=option.label,
+            items=list(DEPARTMENTS),
+            v_model=known,  # what the list can show; the value sent is checked when fired
+            on_v_model=choose,
+            multiple=True,
             dense=True,
-            classes=classes,
+            class_=" ".join(classes),
         )
     elif option.whole:
         solara.InputText(f"{option.label} ({option.lo:g}-{option.hi:g})", value=str(value), on_value=choose, continuous_update=True, classes=classes)
