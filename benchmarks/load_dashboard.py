@@ -54,12 +54,13 @@ from viz.serve import command, environment, workers_command  # noqa: E402
 
 LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]")
 CLICK_TIMEOUT_MS = 30_000
-# Counts the changes of the culture chart's picture: one per redraw the page receives.
+# Counts the redraws of the culture chart the page receives: Plotly redraws the lines
+# (their "d" attributes) once per update; one observer callback per redraw.
 COUNT_REDRAWS = """() => {
   window.__redraws = 0;
   const card = document.querySelector('.chart-culture');
   new MutationObserver(() => { window.__redraws += 1; })
-    .observe(card, {attributes: true, subtree: true, attributeFilter: ['src']});
+    .observe(card, {attributes: true, subtree: true, attributeFilter: ['src', 'd']});
 }"""
 
 
@@ -229,7 +230,7 @@ def run(sessions: int, seconds: float, workers: int = 1, browser_nice: int = 0) 
                 t0 = time.perf_counter()
                 page.goto(url, wait_until="commit")
                 html_times.append(time.perf_counter() - t0)
-                page.wait_for_selector(".chart-culture img")
+                page.wait_for_selector(".chart-culture .js-plotly-plot")
                 ready.append(time.perf_counter() - t0)
                 page.evaluate(COUNT_REDRAWS)
                 pages.append(page)

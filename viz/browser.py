@@ -4,7 +4,9 @@
 outside text fields (presenter remotes send a space to play and pause), reports
 the window's width (the drawer starts closed on a phone), and writes the
 session's recipe into the address bar with ``history.replaceState`` (no page
-load, no new history entry), so a reload restores the session.
+load, no new history entry), so a reload restores the session. It also makes
+each chart fit its container once it appears (Plotly sizes a chart drawn before
+its container was laid out at its default width).
 """
 
 from __future__ import annotations
@@ -31,12 +33,24 @@ module.exports = {
     window.addEventListener("keyup", this._key, true);
     window.addEventListener("resize", this._resize);
     this._resize();
+    // A chart drawn while its container was hidden or not yet laid out takes Plotly's default
+    // width; a resize event makes every chart fit its container again.
+    this._fit = () => {
+      clearTimeout(this._fitTimer);
+      this._fitTimer = setTimeout(() => window.dispatchEvent(new Event("resize")), 200);
+    };
+    const isPlot = (n) => n.nodeType === 1 && (n.classList.contains("js-plotly-plot") || n.querySelector(".js-plotly-plot"));
+    this._observer = new MutationObserver((records) => {
+      if (records.some((r) => [...r.addedNodes].some(isPlot))) this._fit();
+    });
+    this._observer.observe(document.body, { childList: true, subtree: true });
     this.write(this.address);
   },
   destroyed() {
     window.removeEventListener("keydown", this._key, true);
     window.removeEventListener("keyup", this._key, true);
     window.removeEventListener("resize", this._resize);
+    this._observer.disconnect();
   },
   methods: {
     write(address) {

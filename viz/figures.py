@@ -339,7 +339,7 @@ def org_chart(runs: Sequence[OrgData], title: str = "", key: str = "org") -> go.
             traces += _org_detail(run, axis)
         else:
             traces += _org_aggregate(run, axis)
-        label = f"{run.name}: {run.title}, week {run.steps}" if n > 1 else f"week {run.steps}"
+        label = f"{run.name}: week {run.steps}" if n > 1 else f"week {run.steps}"
         layout.setdefault("annotations", []).append(
             {
                 "text": label,
@@ -516,6 +516,6 @@ def network(runs: Sequence[MarketData], title: str = "", key: str = "network") -
             )
         if n > 1:
             layout.setdefault("annotations", []).append(
-                {"text": f"{run.name}: {run.title}, week {run.steps}", "x": (i + 0.5) / n, "xref": "paper", "y": 1.0, "yref": "paper", "showarrow": False, "yanchor": "bottom", "font": {"color": RUN_COLOUR.get(run.name, "#222")}}
+                {"text": f"{run.name}: week {run.steps}", "x": (i + 0.5) / n, "xref": "paper", "y": 1.0, "yref": "paper", "showarrow": False, "yanchor": "bottom", "font": {"color": RUN_COLOUR.get(run.name, "#222")}}
             )
     return go.Figure(data=traces, layout=layout)

@@ -101,7 +101,7 @@ def test_newcomers_spread_over_workers_and_all_stop_with_the_server(browser, wor
         ctx.route("**/*", offline_guard(outside))
         page = ctx.new_page()
         page.goto(f"http://127.0.0.1:{port}/")
-        page.wait_for_selector(".chart-culture img", timeout=90_000)
+        page.wait_for_selector(".chart-culture .js-plotly-plot", timeout=90_000)
         assert "Week 0 of" in page.locator(".week-counter").inner_text()
         landed.append(int(page.url.split(":")[2].split("/")[0]))
     assert sorted(landed) == [port + i for i in range(1, WORKERS + 1)], "one page on each worker"
