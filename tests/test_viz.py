@@ -418,6 +418,7 @@ def test_the_asset_cache_is_served_read_only(tmp_path):
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "0", "::", "::0", "[::]", "0:0:0:0:0:0:0:0", ""])
 def test_every_all_interfaces_address_warns(host, capsys, monkeypatch):
+    monkeypatch.setenv("CX_DASHBOARD_LIMITS", "")
     monkeypatch.setattr(server, "run", lambda h, p: 0)
     monkeypatch.setattr("viz.assets.missing", lambda *a, **k: [])
     assert serve.serve(host=host, port=9999, workers=1) == 0
@@ -425,6 +426,8 @@ def test_every_all_interfaces_address_warns(host, capsys, monkeypatch):
 
 
 def test_loopback_does_not_warn_and_runs_in_this_process(capsys, monkeypatch):
+    monkeypatch.setenv("CX_DASHBOARD_LIMITS", "")  # serve() sets it: undone after the test
+    monkeypatch.setenv("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     calls = []
     monkeypatch.setattr(server, "run", lambda h, p: calls.append((h, p)) or 0)
     monkeypatch.setattr("viz.assets.missing", lambda *a, **k: [])

@@ -195,11 +195,9 @@ def LivePlot(key: str, lab: Lab, tick: solara.Reactive[int], playing: bool) -> N
                 widget.add_traces(fig.data)
                 widget.data = widget.data[old:]
             shape.current = signature
-        else:
-            with widget.batch_update():
-                for trace, y in zip(widget.data, chart.data(snaps), strict=True):
-                    trace.x = np.arange(len(y))
-                    trace.y = y
+        else:  # one restyle message with every line's new values
+            ys = chart.data(snaps)
+            widget.plotly_restyle({"x": [np.arange(len(y)) for y in ys], "y": ys}, list(range(len(ys))))
 
     solara.use_effect(update, [redraw])
 
@@ -211,41 +209,74 @@ def RunBar(
     playing: solara.Reactive[bool],
     speed: solara.Reactive[int],
     tick: solara.Reactive[int],
-    refresh: Callable[[], None],
+    redraw: Callable[[], None],
 ) -> None:
-    """Play/pause, step, the week, and at the end "extend by a year": always on screen."""
-    tick.value  # noqa: B018 - the week and the end follow the runs
+    """Play/pause, step, the week, and at the end "extend by a year": always on screen.
+    On a tick only the week re-renders (and the buttons when the end is reached)."""
+    tick.value  # noqa: B018 - the end follows the runs
     error = solara.use_reactive(None)
+    with solara.Row(classes=["run-bar"], style={"align-items": "center", "gap": "8px", "flex-wrap": "wrap"}):
+        RunButtons(lab, playing, redraw, error, lab.at_end)
+        WeekCounter(lab, tick)
+        RunEnd(lab, playing, speed, redraw, error, lab.at_end)
+    FieldError(error, "run")
 
+
+@solara.component
+def WeekCounter(lab: Lab, tick: solara.Reactive[int]) -> None:
+    """ "Week N of H", redrawn on every tick."""
+    tick.value  # noqa: B018 - subscribe to redraws
+    solara.Text(f"Week {lab.steps} of {lab.horizon}", classes=["week-counter"])
+
+
+@solara.component
+def RunButtons(
+    lab: Lab, playing: solara.Reactive[bool], redraw: Callable[[], None], error: solara.Reactive, at_end: bool
+) -> None:
     def step() -> None:
         if attempt(lambda: lab.step(1), error):
-            refresh()
+            redraw()
+
+    solara.Button(
+        "Pause" if playing.value else "Play",
+        icon_name="mdi-pause" if playing.value else "mdi-play",
+        color="primary",
+        on_click=lambda: playing.set(not playing.value and not lab.at_end),
+        disabled=at_end and not playing.value,
+        classes=["play-btn"],
+    )
+    solara.Button(
+        "Step", icon_name="mdi-step-forward", on_click=step, disabled=playing.value or at_end, classes=["step-btn"]
+    )
+
+
+@solara.component
+def RunEnd(
+    lab: Lab,
+    playing: solara.Reactive[bool],
+    speed: solara.Reactive[int],
+    redraw: Callable[[], None],
+    error: solara.Reactive,
+    at_end: bool,
+) -> None:
+    """At the horizon, "extend by a year"; and the speed."""
 
     def extend() -> None:
         if attempt(lambda: lab.extend(YEAR), error):
-            refresh()
+            redraw()
 
     def set_speed(label: str) -> None:
         if label in SPEEDS:
             speed.set(SPEEDS[label])
 
-    with solara.Row(classes=["run-bar"], style={"align-items": "center", "gap": "8px", "flex-wrap": "wrap"}):
+    if at_end and not playing.value:
         solara.Button(
-            "Pause" if playing.value else "Play",
-            icon_name="mdi-pause" if playing.value else "mdi-play",
-            color="primary",
-            on_click=lambda: playing.set(not playing.value and not lab.at_end),
-            disabled=lab.at_end and not playing.value,
-            classes=["play-btn"],
+            "Extend by a year", icon_name="mdi-calendar-plus", on_click=extend, outlined=True, classes=["extend-btn"]
         )
-        solara.Button("Step", icon_name="mdi-step-forward", on_click=step, disabled=playing.value or lab.at_end, classes=["step-btn"])
-        solara.Text(f"Week {lab.steps} of {lab.horizon}", classes=["week-counter"])
-        if lab.at_end and not playing.value:
-            solara.Button("Extend by a year", icon_name="mdi-calendar-plus", on_click=extend, outlined=True, classes=["extend-btn"])
-            solara.Text("The scenario's horizon is reached.", classes=["end-note"])
-        with solara.Div(classes=["speed-select"]):
-            solara.Select("Speed", values=list(SPEEDS), value=next((k for k, r in SPEEDS.items() if r == speed.value), "20 weeks/s"), on_value=set_speed)
-    FieldError(error, "run")
+        solara.Text("The scenario's horizon is reached.", classes=["end-note"])
+    with solara.Div(classes=["speed-select"]):
+        label = next((k for k, r in SPEEDS.items() if r == speed.value), "20 weeks/s")
+        solara.Select("Speed", values=list(SPEEDS), value=label, on_value=set_speed)
 
 
 @solara.component
