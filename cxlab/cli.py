@@ -108,9 +108,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
-    from viz.serve import serve
-
     from model.params import SPECS
+    from viz.serve import serve
 
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")

@@ -86,7 +86,17 @@ def param(
     if (kind is LEVER) != (group is None) or group == LEVERS_GROUP:
         raise TypeError(f"a lever takes no group; other kinds need one, not '{LEVERS_GROUP}'")
     spec = Spec(
-        float(default), float(lo), float(hi), unit, meaning, source, group or LEVERS_GROUP, kind, False, label, ends
+        float(default),
+        float(lo),
+        float(hi),
+        unit,
+        meaning,
+        source,
+        group or LEVERS_GROUP,
+        kind,
+        False,
+        label,
+        ends,
     )
     return field(default=default, metadata={"spec": spec})
 

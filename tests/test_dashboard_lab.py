@@ -18,7 +18,18 @@ from model.events import EVENTS
 from model.metrics import METRICS
 from model.params import levers
 from viz import export, recipe
-from viz.lab import MAX_WEEKS, YEAR, InputError, Lab, Limits, check_event, check_lever, check_scenario, check_seed, check_size
+from viz.lab import (
+    MAX_WEEKS,
+    YEAR,
+    InputError,
+    Lab,
+    Limits,
+    check_event,
+    check_lever,
+    check_scenario,
+    check_seed,
+    check_size,
+)
 
 SMALL = {"n_employees": 60, "market_size": 2000, "initial_customers": 400}
 LEVER = "bad_practice"  # acts at once, even in a tiny world
@@ -171,7 +182,14 @@ GOOD = {"seed": 1, "week": 2, "runs": [{"scenario": "baseline"}], "size": SMALL}
         _encoded({**GOOD, "size": {"market_size": 10**7}}),
         _encoded({**GOOD, "runs": [{"scenario": "baseline", "actions": [[1, "lever", "price", 5]]}]}),
         _encoded({**GOOD, "runs": [{"scenario": "baseline", "actions": [[1, "event", "meteor", {}]]}]}),
-        _encoded({**GOOD, "runs": [{"scenario": "baseline", "actions": [[3, "lever", LEVER, 1], [1, "lever", LEVER, 1]]}]}),
+        _encoded(
+            {
+                **GOOD,
+                "runs": [
+                    {"scenario": "baseline", "actions": [[3, "lever", LEVER, 1], [1, "lever", LEVER, 1]]}
+                ],
+            }
+        ),
         _encoded({**GOOD, "api_keys": 1}),
         _encoded({**GOOD, "target": "B"}),
         "W" * (recipe.MAX_LENGTH + 4),
@@ -262,8 +280,15 @@ def test_refused_steering_changes_nothing():
     lab = small_lab()
     lab.step(2)
     before = lab.recipe()
-    for bad in (lambda: lab.set_lever(LEVER, 99.0), lambda: lab.fire("layoffs", share=3), lambda: lab.load("../x"),
-                lambda: lab.rewind(50), lambda: lab.branch(-1), lambda: lab.set_target("C"), lambda: lab.reset(seed="x")):
+    for bad in (
+        lambda: lab.set_lever(LEVER, 99.0),
+        lambda: lab.fire("layoffs", share=3),
+        lambda: lab.load("../x"),
+        lambda: lab.rewind(50),
+        lambda: lab.branch(-1),
+        lambda: lab.set_target("C"),
+        lambda: lab.reset(seed="x"),
+    ):
         with pytest.raises(InputError):
             bad()
     assert lab.recipe() == before
@@ -271,7 +296,9 @@ def test_refused_steering_changes_nothing():
 
 def test_valid_values_pass_and_are_converted():
     assert check_lever(LEVER, 1) == 1.0
-    assert check_event("culture_programme", {"departments": ["service", "sales"]}) == {"departments": ["sales", "service"]}
+    assert check_event("culture_programme", {"departments": ["service", "sales"]}) == {
+        "departments": ["sales", "service"]
+    }
     assert check_event("service_breakdown", {"weeks": 8.0}) == {"weeks": 8}
     assert check_seed(" 42 ") == 42
     for kind in EVENTS:
@@ -283,10 +310,12 @@ def test_export_rounds_and_names_the_runs():
     lab.set_lever(LEVER, moved())
     lab.step(5)
     table = export.table(lab)
-    assert {"run", "scenario", "title", "seed", "overrides", "week", "events", "lever_changes"} <= set(table.columns)
+    assert {"run", "scenario", "title", "seed", "overrides", "week", "events", "lever_changes"} <= set(
+        table.columns
+    )
     for name in METRICS:
         values = table[name].dropna().to_numpy()
         assert np.allclose(values, np.round(values, export.digits(name))), name
     html = export.summary_html(lab)
     assert lab.runs[0].title in html and "Key figures" in html
-    assert "<script src=\"http" not in html, "the summary opens offline"
+    assert '<script src="http' not in html, "the summary opens offline"

@@ -132,7 +132,13 @@ def test_org_chart_aggregates_large_organisations_and_network_is_a_sample_of_rea
 def test_segments_follow_nps_bands():
     status = np.array([0, 1, 1, 1, 2])
     score = np.array([10, 10, 7, 6, 0])
-    assert list(figures.segments(status, score)) == ["prospect", "promoter", "passive", "detractor", "churned"]
+    assert list(figures.segments(status, score)) == [
+        "prospect",
+        "promoter",
+        "passive",
+        "detractor",
+        "churned",
+    ]
 
 
 def test_views_never_draw_from_the_model_rng():
@@ -235,7 +241,9 @@ def test_slider_shows_the_value_of_the_run_it_acts_on(page):
     by_class(box, "step-btn")[0].click()
     by_class(box, "event-new_ceo")[0].click()  # refreshes the controls
     label = texts(by_class(box, "lever-employee_care")[0])[0]
-    assert label.endswith("A 0.5 · B 0.9") or label.endswith(f"A {SPECS['employee_care'].default:g} · B 0.9"), label
+    assert label.endswith("A 0.5 · B 0.9") or label.endswith(
+        f"A {SPECS['employee_care'].default:g} · B 0.9"
+    ), label
 
 
 def test_scenario_pick_says_the_levers_were_reset(page):
@@ -266,7 +274,9 @@ def test_modified_lever_and_option_values_are_refused_beside_their_fields(page):
     slider.v_model = 1e9
     assert "from 0 to 1" in " ".join(texts(by_class(box, "error-empowerment")[0]))
     by_class(box, "event-options-service_breakdown")[0].click()
-    weeks = next(w for w in walk(by_class(box, "option-service_breakdown-weeks")[0]) if isinstance(w, v.TextField))
+    weeks = next(
+        w for w in walk(by_class(box, "option-service_breakdown-weeks")[0]) if isinstance(w, v.TextField)
+    )
     weeks.v_model = "9999"
     by_class(box, "event-service_breakdown")[0].click()
     assert by_class(box, "error-event-service_breakdown")
@@ -303,7 +313,9 @@ def test_play_advances_and_redraws_and_pauses_at_the_horizon():
         Views(lab, tick, True)
 
     box, rc = solara.render(Overview(), handle_error=False)
-    worker = threading.Thread(target=play, args=(lab, playing, speed, tick, drawn, threading.Event()), daemon=True)
+    worker = threading.Thread(
+        target=play, args=(lab, playing, speed, tick, drawn, threading.Event()), daemon=True
+    )
     worker.start()
     worker.join(120)  # only against a hang
     rc.close()
@@ -362,7 +374,9 @@ def test_sessions_report_their_load_to_the_front_door(tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------ serving
-def asgi_get(app_, path: str, client: str = "127.0.0.1", server_addr: str = "127.0.0.1") -> tuple[int, dict, bytes]:
+def asgi_get(
+    app_, path: str, client: str = "127.0.0.1", server_addr: str = "127.0.0.1"
+) -> tuple[int, dict, bytes]:
     sent, asked = [], []
 
     async def receive():
@@ -407,7 +421,12 @@ def test_the_asset_cache_is_served_read_only(tmp_path):
     guard = server.guard(inner, tmp_path)
     assert asgi_get(guard, "/_solara/cdn/@widgetti/solara-vuetify-app@10.1.1/app.js")[2] == b"ok"
     assert asgi_get(guard, "/_solara/cdn/requirejs@2.3.6")[2] == b"main"
-    for path in ("/_solara/cdn/@widgetti/solara-vuetify-app@10.1.1", "/_solara/cdn/../secret.txt", "/_solara/cdn/nothing@1.0.0/x.js", "/_solara/cdn/%2e%2e/secret.txt"):
+    for path in (
+        "/_solara/cdn/@widgetti/solara-vuetify-app@10.1.1",
+        "/_solara/cdn/../secret.txt",
+        "/_solara/cdn/nothing@1.0.0/x.js",
+        "/_solara/cdn/%2e%2e/secret.txt",
+    ):
         assert asgi_get(guard, path)[0] == 404, path
     assert (pkg / "app.js").is_file(), "no request deletes the cache"
     assert passed == []
@@ -431,7 +450,10 @@ def test_loopback_does_not_warn_and_runs_in_this_process(capsys, monkeypatch):
     calls = []
     monkeypatch.setattr(server, "run", lambda h, p: calls.append((h, p)) or 0)
     monkeypatch.setattr("viz.assets.missing", lambda *a, **k: [])
-    assert serve.serve(host="127.0.0.1", port=9999, workers=1, limits={"n_employees": 50, "market_size": 900}) == 0
+    assert (
+        serve.serve(host="127.0.0.1", port=9999, workers=1, limits={"n_employees": 50, "market_size": 900})
+        == 0
+    )
     assert calls == [("127.0.0.1", 9999)] and "warning" not in capsys.readouterr().err
     assert json.loads(serve.os.environ["CX_DASHBOARD_LIMITS"]) == {"n_employees": 50, "market_size": 900}
 

@@ -74,7 +74,8 @@ CHARTS: dict[str, Chart] = {
         Chart(
             "culture",
             "Customer focus by department",
-            _help("culture_mean") + " Black: the whole firm; dark red: the executive team; one line per department.",
+            _help("culture_mean")
+            + " Black: the whole firm; dark red: the executive team; one line per department.",
             (CULTURE,),
             split=True,
         ),
@@ -128,7 +129,13 @@ CHARTS: dict[str, Chart] = {
             "wom",
             "Word of mouth",
             _help("wom_positive", "wom_negative"),
-            (Panel((Line("wom_positive", colour="#2a9d4b"), Line("wom_negative", colour="#d1495b")), "people per week", 0),),
+            (
+                Panel(
+                    (Line("wom_positive", colour="#2a9d4b"), Line("wom_negative", colour="#d1495b")),
+                    "people per week",
+                    0,
+                ),
+            ),
         ),
         Chart(
             "org",

@@ -26,7 +26,18 @@ from model.params import ParameterError, levers
 from viz import export
 from viz.charts import CHARTS
 from viz.figures import money
-from viz.lab import SIZE_LABELS, SIZE_NAMES, YEAR, InputError, Lab, Snapshot, event_summary, lever_label, lever_summary, scenario_info
+from viz.lab import (
+    SIZE_LABELS,
+    SIZE_NAMES,
+    YEAR,
+    InputError,
+    Lab,
+    Snapshot,
+    event_summary,
+    lever_label,
+    lever_summary,
+    scenario_info,
+)
 
 OPTION_STEP = 0.05  # slider step for options between 0 and 1: finer differences do not show in a workshop
 SPEEDS = {"5 weeks/s": 5, "10 weeks/s": 10, "20 weeks/s": 20, "40 weeks/s": 40}
@@ -84,7 +95,15 @@ class Kpi:
 
 
 KPIS: tuple[Kpi, ...] = tuple(
-    Kpi(m) for m in ("culture_mean", "nps", "satisfaction_mean", "active_customers", "avg_wait_minutes", "cumulative_profit")
+    Kpi(m)
+    for m in (
+        "culture_mean",
+        "nps",
+        "satisfaction_mean",
+        "active_customers",
+        "avg_wait_minutes",
+        "cumulative_profit",
+    )
 )
 
 
@@ -110,10 +129,15 @@ def kpi_delta(kpi: Kpi, snap: Snapshot) -> tuple[str, str]:
         return f"• {since}", "#777"
     d = float(col[-1] - col[first])
     good = (d > 0) == (METRICS[kpi.metric].better == HIGHER)
-    colour = "#777" if abs(d) < 1e-9 or METRICS[kpi.metric].better is None else ("#1e7b34" if good else "#b3261e")
+    colour = (
+        "#777" if abs(d) < 1e-9 or METRICS[kpi.metric].better is None else ("#1e7b34" if good else "#b3261e")
+    )
     arrow = "▲" if d > 0 else ("▼" if d < 0 else "•")
     shown = kpi.fmt(d)
-    return f"{arrow} {shown if shown.startswith(('+', '-')) else ('+' + shown if d > 0 else shown)} {since}", colour
+    return (
+        f"{arrow} {shown if shown.startswith(('+', '-')) else ('+' + shown if d > 0 else shown)} {since}",
+        colour,
+    )
 
 
 @solara.component
@@ -136,7 +160,9 @@ def KpiValues(kpi: Kpi, lab: Lab, tick: solara.Reactive[int]) -> None:
         for snap in snaps:
             delta, colour = kpi_delta(kpi, snap)
             prefix = f"{snap.name} " if len(snaps) > 1 else ""
-            solara.Text(prefix + kpi_value(kpi, snap), classes=["kpi-value", f"kpi-{kpi.metric}", f"run-{snap.name}"])
+            solara.Text(
+                prefix + kpi_value(kpi, snap), classes=["kpi-value", f"kpi-{kpi.metric}", f"run-{snap.name}"]
+            )
             solara.Text(delta, style={"color": colour}, classes=["kpi-delta"])
 
 
@@ -155,7 +181,10 @@ class Figure(FigureWidget):
     def __init__(self, _filename: str = "chart") -> None:
         super().__init__()
         self._filename = _filename
-        self._config = {**PLOT_CONFIG, "toImageButtonOptions": {**PLOT_CONFIG["toImageButtonOptions"], "filename": _filename}}
+        self._config = {
+            **PLOT_CONFIG,
+            "toImageButtonOptions": {**PLOT_CONFIG["toImageButtonOptions"], "filename": _filename},
+        }
 
 
 @solara.component
@@ -246,7 +275,11 @@ def RunButtons(
         classes=["play-btn"],
     )
     solara.Button(
-        "Step", icon_name="mdi-step-forward", on_click=step, disabled=playing.value or at_end, classes=["step-btn"]
+        "Step",
+        icon_name="mdi-step-forward",
+        on_click=step,
+        disabled=playing.value or at_end,
+        classes=["step-btn"],
     )
 
 
@@ -271,7 +304,11 @@ def RunEnd(
 
     if at_end and not playing.value:
         solara.Button(
-            "Extend by a year", icon_name="mdi-calendar-plus", on_click=extend, outlined=True, classes=["extend-btn"]
+            "Extend by a year",
+            icon_name="mdi-calendar-plus",
+            on_click=extend,
+            outlined=True,
+            classes=["extend-btn"],
         )
         solara.Text("The scenario's horizon is reached.", classes=["end-note"])
     with solara.Div(classes=["speed-select"]):
@@ -288,7 +325,11 @@ def Timeline(lab: Lab, tick: solara.Reactive[int], playing: bool, refresh: Calla
     if playing:
         caption("Pause to go back or branch.")
         return
-    if isinstance(week.value, bool) or not isinstance(week.value, int | float) or not 0 <= week.value <= lab.steps:
+    if (
+        isinstance(week.value, bool)
+        or not isinstance(week.value, int | float)
+        or not 0 <= week.value <= lab.steps
+    ):
         week.set(lab.steps)  # a value the page made up: back to now
         return
 
@@ -304,9 +345,25 @@ def Timeline(lab: Lab, tick: solara.Reactive[int], playing: bool, refresh: Calla
         solara.Text(f"Week {week.value:g}", classes=["timeline-week"])
         Slider(week.value, week.set, 0, max(lab.steps, 1), 1)
         with solara.Row(style={"gap": "6px", "flex-wrap": "wrap"}):
-            solara.Button(f"Go back to week {week.value:g}", on_click=back, small=True, outlined=True, disabled=playing, classes=["rewind-btn"])
-            solara.Button(f"Branch as B from week {week.value:g}", on_click=branch, small=True, outlined=True, disabled=playing, classes=["branch-btn"])
-        caption("Going back replays the same seed, levers and events; changes made later replay as you play on, until you change something. A branch copies run A up to that week as run B: change something there and compare.")
+            solara.Button(
+                f"Go back to week {week.value:g}",
+                on_click=back,
+                small=True,
+                outlined=True,
+                disabled=playing,
+                classes=["rewind-btn"],
+            )
+            solara.Button(
+                f"Branch as B from week {week.value:g}",
+                on_click=branch,
+                small=True,
+                outlined=True,
+                disabled=playing,
+                classes=["branch-btn"],
+            )
+        caption(
+            "Going back replays the same seed, levers and events; changes made later replay as you play on, until you change something. A branch copies run A up to that week as run B: change something there and compare."
+        )
     FieldError(error, "timeline")
 
 
@@ -328,10 +385,20 @@ def ScenarioControls(lab: Lab, refresh: Callable[[], None], version: Hashable = 
         if attempt(lambda: lab.set_compare(name), error):
             refresh()
 
-    v.Select(label="Scenario (run A)", items=items, v_model=lab.runs[0].scenario, on_v_model=load_a, dense=True, class_="scenario-a")
+    v.Select(
+        label="Scenario (run A)",
+        items=items,
+        v_model=lab.runs[0].scenario,
+        on_v_model=load_a,
+        dense=True,
+        class_="scenario-a",
+    )
     caption(scenario_info(lab.runs[0].scenario).description)
     if told.value:
-        caption("The levers now stand where this scenario sets them; changes made before are gone.", classes=["scenario-note"])
+        caption(
+            "The levers now stand where this scenario sets them; changes made before are gone.",
+            classes=["scenario-note"],
+        )
     b = lab.runs[1].scenario if lab.compare else ""
     v.Select(
         label="Compare with (run B)",
@@ -381,7 +448,9 @@ def Slider(value: object, on_value: Callable[[object], None], lo: float, hi: flo
 @solara.component
 def LeverControls(lab: Lab, refresh: Callable[[], None], version: Hashable = 0) -> None:
     """One slider per policy lever, showing the value of the run(s) it acts on."""
-    caption("A lever acts on the running firm from next week on; every move is logged and marked on the charts.")
+    caption(
+        "A lever acts on the running firm from next week on; every move is logged and marked on the charts."
+    )
     for name in levers():
         LeverSlider(name, lab, refresh, version)
 
@@ -417,7 +486,9 @@ def event_help(kind: str, options: dict | None = None) -> str:
     event = EVENTS[kind]
     values = {**event.defaults, **(options or {})}
     departments = values.get("departments")
-    names = [d for d in DEPARTMENTS if departments is None or (isinstance(departments, list) and d in departments)]
+    names = [
+        d for d in DEPARTMENTS if departments is None or (isinstance(departments, list) and d in departments)
+    ]
     if departments is None or len(names) == len(DEPARTMENTS):
         values["departments"] = "Every department is"
     elif not names:
@@ -450,7 +521,15 @@ def EventControl(kind: str, lab: Lab, refresh: Callable[[], None]) -> None:
         if attempt(lambda: lab.fire(kind, **picked.value), error):
             refresh()
 
-    solara.Button(event.label, on_click=fire, outlined=True, color="primary", small=True, classes=[f"event-{kind}"], style={"margin-top": "6px"})
+    solara.Button(
+        event.label,
+        on_click=fire,
+        outlined=True,
+        color="primary",
+        small=True,
+        classes=[f"event-{kind}"],
+        style={"margin-top": "6px"},
+    )
     caption(event_help(kind, picked.value), classes=[f"event-help-{kind}"])
     if event.shown:
         solara.Button(
@@ -479,7 +558,11 @@ def EventOption(kind: str, name: str, picked: solara.Reactive[dict]) -> None:
             picked.set({**picked.value, name: new})
 
     if option.departments:  # the raw widget: whatever the page sends goes to the Lab's check
-        known = list(DEPARTMENTS) if value is None else [d for d in DEPARTMENTS if isinstance(value, list) and d in value]
+        known = (
+            list(DEPARTMENTS)
+            if value is None
+            else [d for d in DEPARTMENTS if isinstance(value, list) and d in value]
+        )
         v.Select(
             label=option.label,
             items=list(DEPARTMENTS),
@@ -490,11 +573,23 @@ def EventOption(kind: str, name: str, picked: solara.Reactive[dict]) -> None:
             class_=" ".join(classes),
         )
     elif option.whole:
-        solara.InputText(f"{option.label} ({option.lo:g}-{option.hi:g})", value=str(value), on_value=choose, continuous_update=True, classes=classes)
+        solara.InputText(
+            f"{option.label} ({option.lo:g}-{option.hi:g})",
+            value=str(value),
+            on_value=choose,
+            continuous_update=True,
+            classes=classes,
+        )
     else:
         with solara.Div(classes=classes):
             solara.Text(f"{option.label}: {value:.0%}" if isinstance(value, float | int) else option.label)
-            Slider(value, lambda share: choose(round(share, 2) if isinstance(share, float) else share), option.lo, option.hi, OPTION_STEP)
+            Slider(
+                value,
+                lambda share: choose(round(share, 2) if isinstance(share, float) else share),
+                option.lo,
+                option.hi,
+                OPTION_STEP,
+            )
 
 
 @solara.component
@@ -542,6 +637,15 @@ def ExportControls(lab: Lab, version: Hashable = 0) -> None:
     """Downloads: the weekly table (CSV) and a one-page summary (HTML)."""
     stem = export.stem(lab)
     with solara.Row(style={"gap": "6px", "flex-wrap": "wrap"}):
-        solara.FileDownload(lambda: export.csv(lab), filename=f"{stem}.csv", label="Data (CSV)", mime_type="text/csv")
-        solara.FileDownload(lambda: export.summary_html(lab), filename=f"{stem}-summary.html", label="Summary (HTML)", mime_type="text/html")
-    caption("CSV: one row per week and run, rounded, with each lever's value and the changes made. Summary: the story, the KPIs, the charts and the changes on one page. Each chart's camera button saves it as a titled PNG.")
+        solara.FileDownload(
+            lambda: export.csv(lab), filename=f"{stem}.csv", label="Data (CSV)", mime_type="text/csv"
+        )
+        solara.FileDownload(
+            lambda: export.summary_html(lab),
+            filename=f"{stem}-summary.html",
+            label="Summary (HTML)",
+            mime_type="text/html",
+        )
+    caption(
+        "CSV: one row per week and run, rounded, with each lever's value and the changes made. Summary: the story, the KPIs, the charts and the changes on one page. Each chart's camera button saves it as a titled PNG."
+    )

@@ -92,13 +92,21 @@ def _kpi_rows(lab: Lab) -> str:
 def summary_html(lab: Lab) -> str:
     """The one-page summary of the session's run(s) (see the module docstring)."""
     snaps = lab.snapshot()
-    head = "".join(f"<th colspan=2 style='color:{_colour(s.name)}'>{html.escape(s.name)}: {html.escape(s.title)}</th>" for s in snaps)
+    head = "".join(
+        f"<th colspan=2 style='color:{_colour(s.name)}'>{html.escape(s.name)}: {html.escape(s.title)}</th>"
+        for s in snaps
+    )
     sub = "<th>start</th><th>now</th>" * len(snaps)
     story = []
     for snap in snaps:
         desc = scenario_info(snap.scenario).description
-        changes = [(int(e["step"]), event_summary(e)) for e in snap.events] + [(c["week"], lever_summary(c)) for c in snap.levers]
-        items = "".join(f"<li>Week {w}: {html.escape(t)}</li>" for w, t in sorted(changes)) or "<li>No changes made.</li>"
+        changes = [(int(e["step"]), event_summary(e)) for e in snap.events] + [
+            (c["week"], lever_summary(c)) for c in snap.levers
+        ]
+        items = (
+            "".join(f"<li>Week {w}: {html.escape(t)}</li>" for w, t in sorted(changes))
+            or "<li>No changes made.</li>"
+        )
         story.append(
             f"<h2 style='color:{_colour(snap.name)}'>{html.escape(snap.name)}: {html.escape(snap.title)}</h2>"
             f"<p>{html.escape(desc)}</p><h3>Changes made</h3><ul>{items}</ul>"
@@ -117,12 +125,12 @@ th:first-child {{ text-align: left; }}
 </style></head><body>
 <h1>CX Culture Lab: week {snaps[0].steps} of {lab.horizon}</h1>
 <p>Seed {lab.seed}. Every number here can be reproduced: the same seed, scenario and changes give the same run.</p>
-{''.join(story)}
+{"".join(story)}
 <h2>Key figures</h2>
 <table><tr><th></th>{head}</tr><tr><th></th>{sub}</tr>
 {_kpi_rows(lab)}
 </table>
-{''.join(charts)}
+{"".join(charts)}
 </body></html>
 """
 

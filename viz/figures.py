@@ -48,7 +48,14 @@ EXTRA_PX = 150  # title, legend and week axis
 THEME = go.layout.Template(
     layout={
         "font": {"family": FONT, "size": TICK_PX, "color": "#222222"},
-        "title": {"font": {"size": 18}, "x": 0.01, "xanchor": "left", "y": 0.99, "yanchor": "top", "yref": "container"},
+        "title": {
+            "font": {"size": 18},
+            "x": 0.01,
+            "xanchor": "left",
+            "y": 0.99,
+            "yanchor": "top",
+            "yref": "container",
+        },
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "margin": {"l": 70, "r": 20, "t": 86, "b": 50},
@@ -164,7 +171,12 @@ def _rows(panels: Sequence[Panel], runs: Sequence[RunData], split: bool) -> list
 
 def trace_data(panels: Sequence[Panel], runs: Sequence[RunData], split: bool = False) -> list[np.ndarray]:
     """Each trace's y values, in the order ``time_series`` draws them (for live updates)."""
-    return [series(run, line.metric) for panel, rs in _rows(panels, runs, split) for run in rs for line in panel.lines]
+    return [
+        series(run, line.metric)
+        for panel, rs in _rows(panels, runs, split)
+        for run in rs
+        for line in panel.lines
+    ]
 
 
 def time_series(
@@ -206,7 +218,13 @@ def time_series(
             axis_title = f"{rs[0].name}: {axis_title}"
         y_axis: dict = {
             "domain": [max(0.0, top - height), top],
-            "title": {"text": axis_title, "font": {"size": TICK_PX, "color": RUN_COLOUR.get(rs[0].name) if len(rs) < len(runs) else None}},
+            "title": {
+                "text": axis_title,
+                "font": {
+                    "size": TICK_PX,
+                    "color": RUN_COLOUR.get(rs[0].name) if len(rs) < len(runs) else None,
+                },
+            },
             "tickformat": scale(panel.lines[0].metric).ticks,
             "gridcolor": "#e5e5e5",
             "tickfont": {"size": TICK_PX},
@@ -243,7 +261,9 @@ def time_series(
                         line={
                             "color": RUN_COLOUR.get(run.name, "#333333")
                             if by_run
-                            else colours.setdefault(line.metric, line.colour or PALETTE[len(colours) % len(PALETTE)]),
+                            else colours.setdefault(
+                                line.metric, line.colour or PALETTE[len(colours) % len(PALETTE)]
+                            ),
                             "width": line.width,
                             "dash": LINE_DASH[i % len(LINE_DASH)] if by_run else "solid",
                         },
@@ -372,7 +392,15 @@ def _org_detail(run: OrgData, axis: str) -> list:
     dept = np.asarray(DEPARTMENTS, dtype=object)[st.dept]
     level = np.asarray(LEVELS, dtype=object)[st.level]
     return [
-        go.Scattergl(x=ex, y=ey, mode="lines", line={"color": "#c0c0c0", "width": 1}, hoverinfo="skip", xaxis=f"x{axis}", yaxis=f"y{axis}"),
+        go.Scattergl(
+            x=ex,
+            y=ey,
+            mode="lines",
+            line={"color": "#c0c0c0", "width": 1},
+            hoverinfo="skip",
+            xaxis=f"x{axis}",
+            yaxis=f"y{axis}",
+        ),
         go.Scattergl(
             x=x[here],
             y=y[here],
@@ -492,7 +520,16 @@ def network(runs: Sequence[MarketData], title: str = "", key: str = "network") -
             ex[0::3], ex[1::3] = xy[e[:, 0], 0], xy[e[:, 1], 0]
             ey[0::3], ey[1::3] = xy[e[:, 0], 1], xy[e[:, 1], 1]
         traces.append(
-            go.Scatter(x=ex, y=ey, mode="lines", line={"color": "#d0d0d0", "width": 1}, hoverinfo="skip", showlegend=False, xaxis=f"x{axis}", yaxis=f"y{axis}")
+            go.Scatter(
+                x=ex,
+                y=ey,
+                mode="lines",
+                line={"color": "#d0d0d0", "width": 1},
+                hoverinfo="skip",
+                showlegend=False,
+                xaxis=f"x{axis}",
+                yaxis=f"y{axis}",
+            )
         )
         seg = segments(run.status[st.net_nodes], run.score[st.net_nodes])
         market = segments(run.status, run.score)
@@ -500,7 +537,11 @@ def network(runs: Sequence[MarketData], title: str = "", key: str = "network") -
         for name, (label, colour, symbol) in SEGMENTS.items():
             sel = seg == name
             count = int((market == name).sum())
-            share = f"{100 * count / active:.0f}% of customers" if name in ("promoter", "passive", "detractor") else f"{count:,}"
+            share = (
+                f"{100 * count / active:.0f}% of customers"
+                if name in ("promoter", "passive", "detractor")
+                else f"{count:,}"
+            )
             prefix = f"{run.name}: " if n > 1 else ""
             traces.append(
                 go.Scatter(
@@ -508,7 +549,12 @@ def network(runs: Sequence[MarketData], title: str = "", key: str = "network") -
                     y=xy[sel, 1],
                     mode="markers",
                     name=f"{prefix}{label}: {share}",
-                    marker={"color": colour, "symbol": symbol, "size": 8 if name == "prospect" else 11, "line": {"color": "#333333", "width": 0.5}},
+                    marker={
+                        "color": colour,
+                        "symbol": symbol,
+                        "size": 8 if name == "prospect" else 11,
+                        "line": {"color": "#333333", "width": 0.5},
+                    },
                     hovertemplate=f"{label}<extra></extra>",
                     xaxis=f"x{axis}",
                     yaxis=f"y{axis}",
@@ -516,6 +562,15 @@ def network(runs: Sequence[MarketData], title: str = "", key: str = "network") -
             )
         if n > 1:
             layout.setdefault("annotations", []).append(
-                {"text": f"{run.name}: week {run.steps}", "x": (i + 0.5) / n, "xref": "paper", "y": 1.0, "yref": "paper", "showarrow": False, "yanchor": "bottom", "font": {"color": RUN_COLOUR.get(run.name, "#222")}}
+                {
+                    "text": f"{run.name}: week {run.steps}",
+                    "x": (i + 0.5) / n,
+                    "xref": "paper",
+                    "y": 1.0,
+                    "yref": "paper",
+                    "showarrow": False,
+                    "yanchor": "bottom",
+                    "font": {"color": RUN_COLOUR.get(run.name, "#222")},
+                }
             )
     return go.Figure(data=traces, layout=layout)

@@ -164,7 +164,9 @@ def check_size(values: object, limits: Limits) -> dict[str, int]:
         lo, hi = int(SPECS[name].lo), limits.most(name)
         number = _whole(value, lo, hi)
         if number is None:
-            raise InputError(f"{SIZE_LABELS[name]} must be a whole number from {lo:,} to {hi:,} on this server.")
+            raise InputError(
+                f"{SIZE_LABELS[name]} must be a whole number from {lo:,} to {hi:,} on this server."
+            )
         out[name] = number
     full = {n: int(SPECS[n].default) for n in SIZE_NAMES} | out
     if full["initial_customers"] > full["market_size"]:
@@ -337,7 +339,9 @@ def lever_summary(change: Mapping) -> str:
 def event_text(entry: Mapping) -> str:
     """A logged event for the export, e.g. ``layoffs(share=0.3)``."""
     options = [
-        f"{k}={'+'.join(v) if isinstance(v, list) else v}" for k, v in entry.items() if k not in ("step", "type")
+        f"{k}={'+'.join(v) if isinstance(v, list) else v}"
+        for k, v in entry.items()
+        if k not in ("step", "type")
     ]
     return f"{entry['type']}({','.join(options)})" if options else entry["type"]
 

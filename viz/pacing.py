@@ -54,6 +54,7 @@ FIRST_DRAW_COST = 0.05
 COST_MEMORY = 0.2  # weight of the newest measurement in the running averages
 OUTLIER = 3.0  # a measurement counts at most this many times the running average
 
+
 class Costs:
     """Running averages of CPU seconds per week stepped and per redraw."""
 

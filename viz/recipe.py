@@ -20,25 +20,25 @@ from collections.abc import Mapping
 from urllib.parse import parse_qs
 
 from model.params import ParameterError
-
 from viz.lab import (
     MAX_ACTIONS,
     MAX_WEEKS,
     Action,
-    Run,
     InputError,
     Lab,
     Limits,
+    Run,
     check_event,
     check_lever,
     check_scenario,
     check_seed,
-    check_size,
     scenario_info,
 )
 
 PARAM = "run"
-MAX_LENGTH = 64 * 1024  # characters of an encoded recipe: far more than a workshop's, bounded for a hostile one
+MAX_LENGTH = (
+    64 * 1024
+)  # characters of an encoded recipe: far more than a workshop's, bounded for a hostile one
 BROKEN = "The address holds no run this page can restore; a fresh run has started."
 
 

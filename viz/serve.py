@@ -152,7 +152,10 @@ def _warn(host: str, ports: str) -> None:
 
 
 def serve(
-    host: str = "127.0.0.1", port: int = 8765, workers: int | None = None, limits: dict[str, int] | None = None
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    workers: int | None = None,
+    limits: dict[str, int] | None = None,
 ) -> int:
     """Run the dashboard server until interrupted; returns its exit code.
 

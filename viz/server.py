@@ -64,7 +64,9 @@ def guard(inner, cache: Path):
             if found is None:
                 response = PlainTextResponse("not found", status_code=404)
             else:
-                response = FileResponse(found, headers={"Cache-Control": "public, max-age=31536000, immutable"})
+                response = FileResponse(
+                    found, headers={"Cache-Control": "public, max-age=31536000, immutable"}
+                )
             await response(scope, receive, send)
             return
         if scope["type"] == "http" and path.rstrip("/") in LOCAL_ONLY and not loopback(scope):

@@ -112,11 +112,15 @@ def csv_table(page) -> pd.DataFrame:
 def test_charts_are_interactive_readable_and_offline(page):
     step(page, 5)
     page.wait_for_timeout(500)
-    tick = page.evaluate("() => getComputedStyle(document.querySelector('.chart-funnel .xtick text')).fontSize")
+    tick = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.chart-funnel .xtick text')).fontSize"
+    )
     assert float(tick.rstrip("px")) >= 14, f"tick labels of {tick} at 1920x1080"
     plot = page.locator(".chart-funnel .nsewdrag").first.bounding_box()
     page.mouse.move(plot["x"] + 2, plot["y"] + plot["height"] / 2)
-    page.wait_for_selector(".chart-funnel .hoverlayer .legend, .chart-funnel .hoverlayer .hovertext", timeout=10_000)
+    page.wait_for_selector(
+        ".chart-funnel .hoverlayer .legend, .chart-funnel .hoverlayer .hovertext", timeout=10_000
+    )
     legend = page.locator(".chart-funnel .legend .traces").first
     legend.click()  # hides the line
     page.wait_for_function(
@@ -124,7 +128,10 @@ def test_charts_are_interactive_readable_and_offline(page):
     )
     before = page.locator(".chart-funnel .legend .traces").first.evaluate("e => getComputedStyle(e).opacity")
     step(page, 1)  # new data: the hidden line stays hidden
-    assert page.locator(".chart-funnel .legend .traces").first.evaluate("e => getComputedStyle(e).opacity") == before
+    assert (
+        page.locator(".chart-funnel .legend .traces").first.evaluate("e => getComputedStyle(e).opacity")
+        == before
+    )
     assert page.outside_requests == [], "the page tried to reach the internet"
     shot(page, "01-desktop-overview")
 
@@ -174,7 +181,9 @@ def test_rewind_branch_and_reload_restore_the_run(browser, server_url):
     assert week(page) == 6
     step(page, 4)
     assert page.locator(".kpi-nps").count() == 2
-    assert page.locator(".kpi-nps.run-A").inner_text() == f"A {nps}", "A replays its layoffs to the same place"
+    assert page.locator(".kpi-nps.run-A").inner_text() == f"A {nps}", (
+        "A replays its layoffs to the same place"
+    )
     page.wait_for_timeout(800)  # the address follows the run
     shot(page, "04-desktop-branch")
     url = page.url
@@ -195,7 +204,9 @@ def test_on_a_phone_the_drawer_starts_closed_and_play_is_reachable(browser, serv
     assert page.locator(".play-btn").is_visible() and page.locator(".step-btn").is_visible()
     chart = page.locator(".chart-culture").bounding_box()
     assert chart["width"] >= 0.9 * SIZES["phone"][0] - 24, "charts are full width"
-    tick = page.evaluate("() => getComputedStyle(document.querySelector('.chart-culture .xtick text')).fontSize")
+    tick = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.chart-culture .xtick text')).fontSize"
+    )
     assert float(tick.rstrip("px")) >= 12
     step(page, 3)
     shot(page, "06-phone-overview")
@@ -252,7 +263,10 @@ def test_compare_screenshots(browser, server_url, size):
         "week": 104,
         "runs": [
             {"scenario": "cost_cutter"},
-            {"scenario": "customer_centric", "actions": [[52, "event", "culture_programme", {"departments": ["service"]}]]},
+            {
+                "scenario": "customer_centric",
+                "actions": [[52, "event", "culture_programme", {"departments": ["service"]}]],
+            },
         ],
     }
     ctx, page = open_page(browser, server_url + recipe.query(data), size)
