@@ -377,9 +377,9 @@ def run_in_process(sessions: int, seconds: float) -> dict:
         )
         step = run.lab.step
 
-        def counted(n: int = 1, step=step, run=run) -> None:  # one call per frame of the play loop
+        def counted(n: int = 1, step=step, run=run) -> int:  # one call per frame of the play loop
             run.frames += 1
-            step(n)
+            return step(n)
 
         run.lab.step = counted
 
