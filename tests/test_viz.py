@@ -120,6 +120,7 @@ def test_org_chart_aggregates_large_organisations_and_network_is_a_sample_of_rea
     assert structure(big.runs[0].model).org_x is None
     fig = charts.CHARTS["org"].figure(big.snapshot(), big.horizon)
     assert sum(len(t.x) for t in fig.data) <= len(figures.DEPARTMENTS) * len(figures.LEVELS)
+    assert [t.marker.showscale for t in fig.data] == [True], "one colour key"
     lab = small_lab()
     m = lab.runs[0].model
     st = structure(m)

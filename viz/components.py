@@ -345,22 +345,13 @@ def Timeline(lab: Lab, tick: solara.Reactive[int], playing: bool, refresh: Calla
         solara.Text(f"Week {week.value:g}", classes=["timeline-week"])
         Slider(week.value, week.set, 0, max(lab.steps, 1), 1)
         with solara.Row(style={"gap": "6px", "flex-wrap": "wrap"}):
-            solara.Button(
-                f"Go back to week {week.value:g}",
-                on_click=back,
-                small=True,
-                outlined=True,
-                disabled=playing,
-                classes=["rewind-btn"],
-            )
-            solara.Button(
-                f"Branch as B from week {week.value:g}",
-                on_click=branch,
-                small=True,
-                outlined=True,
-                disabled=playing,
-                classes=["branch-btn"],
-            )
+            for text, action, name in (
+                ("Go back to", back, "rewind-btn"),
+                ("Branch as B from", branch, "branch-btn"),
+            ):
+                solara.Button(
+                    f"{text} week {week.value:g}", on_click=action, small=True, outlined=True, classes=[name]
+                )
         caption(
             "Going back replays the same seed, levers and events; changes made later replay as you play on, until you change something. A branch copies run A up to that week as run B: change something there and compare."
         )

@@ -336,71 +336,85 @@ class OrgData(RunData, Protocol):
     present: np.ndarray
 
 
-def org_chart(runs: Sequence[OrgData], title: str = "", key: str = "org") -> go.Figure:
-    """Every position coloured by its holder's customer focus (red low, green high), reporting
-    lines in grey, empty positions as crosses; side by side in compare mode. A large
-    organisation is drawn as one disc per department and level."""
+def side_by_side(runs: Sequence[RunData], title: str, key: str, height: int, **extra) -> dict:
+    """The layout of one picture per run, side by side, each labelled with its run and week."""
     n = len(runs)
     layout: dict = {
         "template": THEME,
         "title": {"text": title},
-        "height": 430,
+        "height": height,
         "uirevision": key,
-        "showlegend": False,
         "hovermode": "closest",
+        "annotations": [],
+        **extra,
     }
-    traces = []
     for i, run in enumerate(runs):
         axis = "" if i == 0 else str(i + 1)
         layout[f"xaxis{axis}"] = {"domain": [i / n + 0.01, (i + 1) / n - 0.01], "visible": False}
         layout[f"yaxis{axis}"] = {"visible": False, "anchor": f"x{axis}"}
-        st = run.structure
-        if st.org_x is not None:
-            traces += _org_detail(run, axis)
-        else:
-            traces += _org_aggregate(run, axis)
-        label = f"{run.name}: week {run.steps}" if n > 1 else f"week {run.steps}"
-        layout.setdefault("annotations", []).append(
+        layout["annotations"].append(
             {
-                "text": label,
+                "text": f"{run.name}: week {run.steps}" if n > 1 else f"week {run.steps}",
                 "x": (i + 0.5) / n,
                 "xref": "paper",
                 "y": 1.0,
                 "yref": "paper",
                 "showarrow": False,
                 "yanchor": "bottom",
-                "font": {"size": TICK_PX, "color": RUN_COLOUR.get(run.name, "#222") if n > 1 else "#222"},
+                "font": {
+                    "size": TICK_PX,
+                    "color": RUN_COLOUR.get(run.name, "#222222") if n > 1 else "#222222",
+                },
             }
         )
-    traces[-1].marker.showscale = True
-    return go.Figure(data=traces, layout=layout)
+    return layout
+
+
+def org_chart(runs: Sequence[OrgData], title: str = "", key: str = "org") -> go.Figure:
+    """Every position coloured by its holder's customer focus (red low, green high), reporting
+    lines in grey, empty positions as crosses; side by side in compare mode. A large
+    organisation is drawn as one disc per department and level."""
+    traces = []
+    for i, run in enumerate(runs):
+        axis = "" if i == 0 else str(i + 1)
+        traces += (_org_detail if run.structure.org_x is not None else _org_aggregate)(run, axis)
+    coloured = [t for t in traces if t.mode == "markers" and t.marker.colorscale is not None]
+    coloured[-1].marker.showscale = True  # one colour key, beside the last run
+    return go.Figure(data=traces, layout=side_by_side(runs, title, key, 430, showlegend=False))
 
 
 def _colourbar() -> dict:
     return {"title": {"text": "customer focus", "side": "right"}, "thickness": 14, "len": 0.8}
 
 
+def ties(start: np.ndarray, end: np.ndarray, axis: str, colour: str) -> go.Scattergl:
+    """Lines from each ``start`` point to its ``end`` point (rows of x, y), as one trace."""
+    x = np.full(3 * len(start), np.nan)
+    y = np.full(3 * len(start), np.nan)
+    x[0::3], x[1::3] = start[:, 0], end[:, 0]
+    y[0::3], y[1::3] = start[:, 1], end[:, 1]
+    return go.Scattergl(
+        x=x,
+        y=y,
+        mode="lines",
+        line={"color": colour, "width": 1},
+        hoverinfo="skip",
+        showlegend=False,
+        xaxis=f"x{axis}",
+        yaxis=f"y{axis}",
+    )
+
+
 def _org_detail(run: OrgData, axis: str) -> list:
     st = run.structure
     x, y = st.org_x, st.org_y
     child = np.flatnonzero(st.parent >= 0)
-    ex = np.full(3 * len(child), np.nan)
-    ey = np.full(3 * len(child), np.nan)
-    ex[0::3], ex[1::3] = x[st.parent[child]], x[child]
-    ey[0::3], ey[1::3] = y[st.parent[child]], y[child]
+    xy = np.column_stack([x, y])
     here = run.present
     dept = np.asarray(DEPARTMENTS, dtype=object)[st.dept]
     level = np.asarray(LEVELS, dtype=object)[st.level]
     return [
-        go.Scattergl(
-            x=ex,
-            y=ey,
-            mode="lines",
-            line={"color": "#c0c0c0", "width": 1},
-            hoverinfo="skip",
-            xaxis=f"x{axis}",
-            yaxis=f"y{axis}",
-        ),
+        ties(xy[st.parent[child]], xy[child], axis, "#c0c0c0"),
         go.Scattergl(
             x=x[here],
             y=y[here],
@@ -499,49 +513,22 @@ def network(runs: Sequence[MarketData], title: str = "", key: str = "network") -
     """A sample of customers and their ties, coloured by segment, with each segment's share
     of the whole market in the legend; side by side in compare mode."""
     n = len(runs)
-    layout: dict = {
-        "template": THEME,
-        "title": {"text": title},
-        "height": 470,
-        "uirevision": key,
-        "hovermode": "closest",
-        "legend": {"orientation": "h", "y": -0.02, "x": 0, "yanchor": "top"},
-    }
     traces = []
     for i, run in enumerate(runs):
         axis = "" if i == 0 else str(i + 1)
-        layout[f"xaxis{axis}"] = {"domain": [i / n + 0.01, (i + 1) / n - 0.01], "visible": False}
-        layout[f"yaxis{axis}"] = {"visible": False, "anchor": f"x{axis}"}
         st = run.structure
         xy, e = st.net_xy, st.net_edges
-        ex = np.full(3 * len(e), np.nan)
-        ey = np.full(3 * len(e), np.nan)
-        if len(e):
-            ex[0::3], ex[1::3] = xy[e[:, 0], 0], xy[e[:, 1], 0]
-            ey[0::3], ey[1::3] = xy[e[:, 0], 1], xy[e[:, 1], 1]
-        traces.append(
-            go.Scatter(
-                x=ex,
-                y=ey,
-                mode="lines",
-                line={"color": "#d0d0d0", "width": 1},
-                hoverinfo="skip",
-                showlegend=False,
-                xaxis=f"x{axis}",
-                yaxis=f"y{axis}",
-            )
-        )
+        traces.append(ties(xy[e[:, 0]], xy[e[:, 1]], axis, "#d0d0d0"))
         seg = segments(run.status[st.net_nodes], run.score[st.net_nodes])
         market = segments(run.status, run.score)
         active = max(1, int((run.status == ACTIVE).sum()))
         for name, (label, colour, symbol) in SEGMENTS.items():
             sel = seg == name
             count = int((market == name).sum())
-            share = (
-                f"{100 * count / active:.0f}% of customers"
-                if name in ("promoter", "passive", "detractor")
-                else f"{count:,}"
-            )
+            if name in ("promoter", "passive", "detractor"):
+                share = f"{100 * count / active:.0f}% of customers"
+            else:
+                share = f"{count:,}"
             prefix = f"{run.name}: " if n > 1 else ""
             traces.append(
                 go.Scatter(
@@ -560,17 +547,5 @@ def network(runs: Sequence[MarketData], title: str = "", key: str = "network") -
                     yaxis=f"y{axis}",
                 )
             )
-        if n > 1:
-            layout.setdefault("annotations", []).append(
-                {
-                    "text": f"{run.name}: week {run.steps}",
-                    "x": (i + 0.5) / n,
-                    "xref": "paper",
-                    "y": 1.0,
-                    "yref": "paper",
-                    "showarrow": False,
-                    "yanchor": "bottom",
-                    "font": {"color": RUN_COLOUR.get(run.name, "#222")},
-                }
-            )
-    return go.Figure(data=traces, layout=layout)
+    legend = {"orientation": "h", "y": -0.02, "x": 0, "yanchor": "top"}
+    return go.Figure(data=traces, layout=side_by_side(runs, title, key, 470, legend=legend))
