@@ -376,7 +376,7 @@ class Lab:
         self.builds = 0  # bumped whenever the models are rebuilt
         self._snapshot: tuple[tuple[int, int], list[Snapshot]] | None = None
         if build:
-            self._rebuild(0)
+            self.rebuild(0)
 
     # ------------------------------------------------------------ building
     @property
@@ -396,7 +396,8 @@ class Lab:
         for _ in range(week):
             self._step_run(run)
 
-    def _rebuild(self, week: int) -> None:
+    def rebuild(self, week: int) -> None:
+        """Build every run from its recipe and replay it to ``week`` (no checks: callers check)."""
         for run in self.runs:
             self._build(run, week)
         self.version += 1
@@ -444,12 +445,12 @@ class Lab:
                 }
                 run.actions = []
             try:
-                self._rebuild(0)
+                self.rebuild(0)
             except ParameterError as exc:  # e.g. a size the model refuses: back to how it was
                 self.seed, self.size = old[0], old[1]
                 for run, (overrides, actions) in zip(self.runs, old[2], strict=True):
                     run.overrides, run.actions = overrides, actions
-                self._rebuild(self.steps)
+                self.rebuild(self.steps)
                 raise InputError(f"That world cannot be built: {exc}.") from None
 
     def load(self, scenario: object, run: str = "A") -> None:
@@ -461,7 +462,7 @@ class Lab:
             for other in self.runs:
                 other.actions = []
             self.horizon = max(scenario_info(x.scenario).steps for x in self.runs)
-            self._rebuild(0)
+            self.rebuild(0)
 
     def set_compare(self, scenario_b: object) -> None:
         """Compare with preset ``scenario_b`` as run B from week 0 (None or "" ends compare mode)."""
@@ -477,7 +478,7 @@ class Lab:
             self.runs = [self.runs[0], Run("B", name)]
             self.runs[0].actions = []
             self.horizon = max(scenario_info(x.scenario).steps for x in self.runs)
-            self._rebuild(0)
+            self.rebuild(0)
 
     def set_target(self, target: object) -> None:
         """Which runs levers and events act on: "both", "A" or "B" (compare mode)."""
@@ -532,7 +533,7 @@ class Lab:
         if w is None:
             raise InputError(f"Pick a week from 0 to {self.steps}.")
         with self.lock:
-            self._rebuild(w)
+            self.rebuild(w)
 
     def branch(self, week: object) -> None:
         """Start run B as a copy of run A at ``week`` (before the changes made that week), and
@@ -551,7 +552,7 @@ class Lab:
             )
             self.runs = [a, b]
             self.target = "B"
-            self._rebuild(w)
+            self.rebuild(w)
 
     # ------------------------------------------------------------ steering
     def _record(self, action: Action) -> None:

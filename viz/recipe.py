@@ -145,5 +145,5 @@ def _restore(data: Mapping, limits: Limits | None) -> Lab:
     if target not in ("both", "A", "B") or (target != "both" and len(runs) < 2):
         raise InputError(BROKEN)
     lab.target = target
-    lab._rebuild(week)
+    lab.rebuild(week)
     return lab
