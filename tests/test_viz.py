@@ -50,7 +50,8 @@ def compared():
     return lab.snapshot(), lab.horizon
 
 
-def test_every_chart_reads_metrics_that_exist():
+def test_every_chart_and_card_reads_metrics_that_exist():
+    assert {k.metric for k in components.KPIS} <= set(METRICS)
     for chart in charts.CHARTS.values():
         assert set(chart.metrics) <= set(METRICS), chart.key
         assert chart.help and "\n" not in chart.help

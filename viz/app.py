@@ -21,6 +21,7 @@ from collections.abc import Callable
 import solara
 import solara.lab
 
+from model.params import levers
 from viz import components as ui
 from viz import recipe
 from viz.browser import PageHooks
@@ -46,7 +47,8 @@ CSS = """
 .week-counter { font-size: 1.35rem; font-weight: 700; }
 .run-titles { color: #444; font-size: 1rem; }
 .kpi-row { display: flex; flex-wrap: wrap; gap: 8px; }
-.kpi { flex: 1 1 150px; min-width: 140px; padding: 6px 10px; border: 1px solid #ddd; border-radius: 6px; background: white; }
+.kpi { flex: 1 1 118px; min-width: 118px; padding: 6px 10px; border: 1px solid #ddd; border-radius: 6px; background: white; }
+.speed-select { width: 150px; }
 .kpi-label { font-size: 0.9rem; color: #333; font-weight: 600; display: block; }
 .kpi-value { font-size: 1.45rem; font-weight: 700; white-space: nowrap; display: block; }
 .kpi-value.run-A { color: #1f4e79; } .kpi-value.run-B { color: #d9731a; }
@@ -58,6 +60,7 @@ CSS = """
 .lever { margin-bottom: 10px; }
 .lever-label { font-weight: 600; font-size: 0.95rem; display: block; }
 .lever-ends span { font-size: 0.8rem; color: #555; }
+@media (max-width: 1400px) { .kpi-help { display: none; } }
 @media (max-width: 700px) {
   .chart-grid { grid-template-columns: 1fr; }
   .kpi { flex: 1 1 45%; min-width: 0; padding: 4px 6px; }
@@ -189,16 +192,16 @@ def Drawn(tick: solara.Reactive[int], drawn: threading.Event | None) -> None:
 @solara.component
 def Sidebar(lab: Lab, refresh: Callable[[], None], version: int, playing: bool) -> None:
     """All controls, grouped in cards; each re-renders only when what it shows may have changed."""
-    runs = (lab.builds, lab.target, version)
+    runs = (lab.builds, lab.target)  # scenarios, seed, sizes, compare mode, what levers act on
     with solara.Column(style={"gap": "6px"}):
         with solara.Card("Scenario", margin=0):
             ui.ScenarioControls(lab, refresh, runs)
         with solara.Card("Events: fire now", margin=0):
             ui.EventControls(lab, refresh, runs)
         with solara.Card("Changes so far", margin=0):
-            ui.ChangeLog(lab, runs)
+            ui.ChangeLog(lab, (runs, version))
         with solara.Card("Policy levers", margin=0):
-            ui.LeverControls(lab, refresh, runs)
+            ui.LeverControls(lab, refresh, tuple(ui.lever_shown(lab, name) for name in levers()))
         with solara.Card("Export", margin=0):
             ui.ExportControls(lab, runs)
         with solara.Card("Seed and world size", margin=0):

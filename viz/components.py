@@ -414,11 +414,13 @@ def ScenarioControls(lab: Lab, refresh: Callable[[], None], version: Hashable = 
         FieldError(target_error, "target")
 
 
-def _lever_value(lab: Lab, name: str) -> str:
+def lever_shown(lab: Lab, name: str) -> tuple[float, str]:
+    """What lever ``name``'s slider shows: the value of the first run it acts on, and its
+    value in words (both runs' when they differ, e.g. "A 0.5 · B 0.9")."""
     values = {r.name: getattr(r.model.p, name) for r in lab.targets()}
     if len(set(values.values())) > 1:
-        return " · ".join(f"{run} {value:g}" for run, value in values.items())
-    return f"{next(iter(values.values())):g}"
+        return lab.lever(name), " · ".join(f"{run} {value:g}" for run, value in values.items())
+    return lab.lever(name), f"{lab.lever(name):g}"
 
 
 def Slider(value: object, on_value: Callable[[object], None], lo: float, hi: float, step: float):
@@ -437,17 +439,18 @@ def Slider(value: object, on_value: Callable[[object], None], lo: float, hi: flo
 
 
 @solara.component
-def LeverControls(lab: Lab, refresh: Callable[[], None], version: Hashable = 0) -> None:
-    """One slider per policy lever, showing the value of the run(s) it acts on."""
+def LeverControls(lab: Lab, refresh: Callable[[], None], shown: tuple[tuple[float, str], ...]) -> None:
+    """One slider per policy lever, showing the value of the run(s) it acts on (``shown``, from
+    ``lever_shown``): a slider re-renders only when its own value changed."""
     caption(
         "A lever acts on the running firm from next week on; every move is logged and marked on the charts."
     )
-    for name in levers():
-        LeverSlider(name, lab, refresh, version)
+    for name, (value, words) in zip(levers(), shown, strict=True):
+        LeverSlider(name, lab, refresh, value, words)
 
 
 @solara.component
-def LeverSlider(name: str, lab: Lab, refresh: Callable[[], None], version: Hashable = 0) -> None:
+def LeverSlider(name: str, lab: Lab, refresh: Callable[[], None], value: float, words: str) -> None:
     spec = SPECS[name]
     error = solara.use_reactive(None)
     span = spec.hi - spec.lo
@@ -462,8 +465,8 @@ def LeverSlider(name: str, lab: Lab, refresh: Callable[[], None], version: Hasha
 
     low, high = spec.ends
     with solara.Div(classes=["lever", f"lever-{name}"]):
-        solara.Text(f"{lever_label(name)}: {_lever_value(lab, name)}", classes=["lever-label"])
-        Slider(lab.lever(name), on_value, spec.lo, spec.hi, step)
+        solara.Text(f"{lever_label(name)}: {words}", classes=["lever-label"])
+        Slider(value, on_value, spec.lo, spec.hi, step)
         if low or high:
             with solara.Row(justify="space-between", classes=["lever-ends"]):
                 solara.Text(f"{spec.lo:g} {low}")

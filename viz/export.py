@@ -37,7 +37,7 @@ def digits(metric: str) -> int:
 
 def stem(lab: Lab) -> str:
     """A file name stem naming the scenario(s) and seed."""
-    return f"cx-culture-lab-{'-vs-'.join(r.scenario for r in lab.runs)}-seed{lab.seed}-week{lab.steps}"
+    return f"cx-culture-lab-{'-vs-'.join(r.scenario for r in lab.runs)}-seed{lab.seed}"
 
 
 def table(lab: Lab) -> pd.DataFrame:
