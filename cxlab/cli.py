@@ -3,7 +3,7 @@
     cxlab simulate --scenario NAME|PATH --steps N --seed S --set name=value ... --out FILE
     cxlab scenarios
     cxlab validate [--json]
-    cxlab dashboard [--host 127.0.0.1] [--port 8765] [--workers N] [--max-employees N] [--max-market N]
+    cxlab dashboard [--host 127.0.0.1] [--port 8765] [--max-employees N] [--max-market N]
     cxlab experiment SPEC.toml [--out DIR] [--workers N] [--scheduler ADDRESS] [--resume]
     cxlab report DIR
 
@@ -111,8 +111,6 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     from model.params import SPECS
     from viz.serve import serve
 
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers must be at least 1, got {args.workers}")
     for flag, name, value in (
         ("--max-employees", "n_employees", args.max_employees),
         ("--max-market", "market_size", args.max_market),
@@ -121,7 +119,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         if not lo <= value <= hi:
             raise UsageError(f"{flag} must be a whole number from {lo:,} to {hi:,}, got {value:,}")
     limits = {"n_employees": args.max_employees, "market_size": args.max_market}
-    return serve(host=args.host, port=args.port, workers=args.workers, limits=limits)
+    return serve(host=args.host, port=args.port, limits=limits)
 
 
 def register(commands: Commands) -> None:
@@ -151,13 +149,6 @@ def register(commands: Commands) -> None:
     p = commands.add("dashboard", cmd_dashboard, "serve the workshop dashboard")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765, help="the address participants open")
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        help="server processes, each on its own core (default: one per core, at most 8); "
-        "with N > 1 they use ports PORT+1..PORT+N behind PORT",
-    )
     p.add_argument(
         "--max-employees",
         type=int,

@@ -364,17 +364,6 @@ def test_pacer_turns_are_first_come_first_served_and_give_way_to_pause():
     assert order == ["a", "b", "c"]
 
 
-def test_sessions_report_their_load_to_the_front_door(tmp_path, monkeypatch):
-    path = tmp_path / "load.json"
-    monkeypatch.setenv(serve.LOAD_FILE_ENV, str(path))
-    sessions = pacing.Sessions()
-    closed = sessions.opened()
-    sessions.opened()
-    assert json.loads(path.read_text()) == {"sessions": 2, "playing": 0}
-    closed()
-    assert json.loads(path.read_text())["sessions"] == 1
-
-
 # ------------------------------------------------------------------ serving
 def asgi_get(
     app_, path: str, client: str = "127.0.0.1", server_addr: str = "127.0.0.1"
@@ -442,7 +431,7 @@ def test_every_all_interfaces_address_warns(host, capsys, monkeypatch):
     monkeypatch.setenv("CX_DASHBOARD_LIMITS", "")
     monkeypatch.setattr(server, "run", lambda h, p: 0)
     monkeypatch.setattr("viz.assets.missing", lambda *a, **k: [])
-    assert serve.serve(host=host, port=9999, workers=1) == 0
+    assert serve.serve(host=host, port=9999) == 0
     assert "warning: serving on all interfaces" in capsys.readouterr().err
 
 
@@ -452,54 +441,12 @@ def test_loopback_does_not_warn_and_runs_in_this_process(capsys, monkeypatch):
     calls = []
     monkeypatch.setattr(server, "run", lambda h, p: calls.append((h, p)) or 0)
     monkeypatch.setattr("viz.assets.missing", lambda *a, **k: [])
-    assert (
-        serve.serve(host="127.0.0.1", port=9999, workers=1, limits={"n_employees": 50, "market_size": 900})
-        == 0
-    )
+    assert serve.serve(host="127.0.0.1", port=9999, limits={"n_employees": 50, "market_size": 900}) == 0
     assert calls == [("127.0.0.1", 9999)] and "warning" not in capsys.readouterr().err
     assert json.loads(serve.os.environ["CX_DASHBOARD_LIMITS"]) == {"n_employees": 50, "market_size": 900}
 
 
-class FakeProcess:
-    def __init__(self, alive: bool = True) -> None:
-        self.returncode = None if alive else 1
-
-    def poll(self):
-        return self.returncode
-
-
-def workers_for_test(tmp_path, sessions: list[int]) -> list[serve.Worker]:
-    out = []
-    for i, n in enumerate(sessions):
-        w = serve.Worker(9001 + i, FakeProcess(), tmp_path / f"{i}.json", tmp_path / f"{i}.log")
-        w.load_file.write_text(json.dumps({"sessions": n, "playing": 0}))
-        out.append(w)
-    return out
-
-
-def test_balancer_sends_newcomers_to_the_least_loaded_worker_in_turn(tmp_path):
-    balancer = serve.Balancer(workers_for_test(tmp_path, [0, 0, 0]))
-    assert [balancer.choose().port for _ in range(4)] == [9001, 9002, 9003, 9001]
-    busy = serve.Balancer(workers_for_test(tmp_path, [5, 1, 3]))
-    assert [busy.choose().port for _ in range(3)] == [9002, 9002, 9003], "pending newcomers count as load"
-    for w in busy.workers:
-        w.process.returncode = 1
-    assert busy.choose() is None
-
-
-def test_front_door_redirects_to_its_own_address_never_the_host_header(tmp_path):
-    door = serve.front_door(serve.Balancer(workers_for_test(tmp_path, [0, 0])), "0.0.0.0")
-    status, headers, _ = asgi_get(door, "/", client="192.168.1.50", server_addr="192.168.1.23")
-    assert status == 307 and headers["location"] == "http://192.168.1.23:9001/"
-    named = serve.front_door(serve.Balancer(workers_for_test(tmp_path, [0, 0])), "127.0.0.1")
-    assert asgi_get(named, "/")[1]["location"] == "http://127.0.0.1:9001/"
-    assert asgi_get(door, "/_cx/workers", client="192.168.1.50")[0] == 404, "diagnostics are local only"
-    assert asgi_get(door, "/_cx/workers")[0] == 200
-
-
-def test_worker_and_server_commands_run_modules():
-    assert serve.worker_command("127.0.0.1", 9001, 7)[1:3] == ["-m", "viz.worker"]
+def test_the_server_command_runs_a_module():
     assert serve.command("127.0.0.1", 9001)[1:3] == ["-m", "viz.server"]
     assert serve.environment()["REACTON_FAST"] == "1"
-    assert 1 <= serve.default_workers() <= serve.MAX_DEFAULT_WORKERS
     assert Path(serve.APP).is_file()

@@ -26,7 +26,7 @@ from viz import components as ui
 from viz import recipe
 from viz.browser import PageHooks
 from viz.lab import InputError, Lab
-from viz.pacing import DEFAULT_SPEED, SESSIONS, play
+from viz.pacing import DEFAULT_SPEED, play
 
 # reacton's fast renderer skips the parts of the page that did not change: a tick then
 # re-renders the widgets that follow it, not the ~500 elements of the page.
@@ -109,7 +109,6 @@ def Page(lab: Lab | None = None) -> None:
     controls = solara.use_reactive(0)  # bumped when the runs change outside the play loop
     address_error = solara.use_reactive(made[1])
     drawn = solara.use_memo(threading.Event, [])
-    solara.use_effect(SESSIONS.opened, [])  # counted closed when the session ends
 
     def make_callbacks() -> tuple[Callable[[], None], Callable[[], None]]:
         def refresh() -> None:  # the runs changed: controls and views

@@ -27,8 +27,6 @@ shares that core, so the play loops of a process pace themselves together
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 import time
 from collections import deque
@@ -38,7 +36,6 @@ from contextlib import contextmanager
 import solara
 
 from viz.lab import Lab
-from viz.serve import LOAD_FILE_ENV
 
 DEFAULT_SPEED = 20  # weeks per second
 MAX_BEHIND = 2.0  # seconds of weeks that may be stepped at once when drawing is slow
@@ -140,39 +137,6 @@ class Pacer:
 PACER = Pacer()  # one per server process: its sessions share one core
 
 
-class Sessions:
-    """The browser sessions open in this process; a worker of a multi-process server writes
-    their count (and how many play) to the file named by ``LOAD_FILE_ENV`` for its front door."""
-
-    def __init__(self) -> None:
-        self.open = 0
-        self._lock = threading.Lock()
-
-    def opened(self) -> Callable[[], None]:
-        """Count a new session; returns the function that counts it closed."""
-        self._change(+1)
-        return lambda: self._change(-1)
-
-    def _change(self, delta: int) -> None:
-        with self._lock:
-            self.open += delta
-        self.report()
-
-    def report(self) -> None:
-        path = os.environ.get(LOAD_FILE_ENV)
-        if not path:
-            return
-        with self._lock:
-            text = json.dumps({"sessions": self.open, "playing": PACER.players})
-            partial = f"{path}.partial"
-            with open(partial, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(partial, path)  # the front door never reads a half-written file
-
-
-SESSIONS = Sessions()
-
-
 def play(
     lab: Lab,
     playing: solara.Reactive[bool],
@@ -191,7 +155,6 @@ def play(
     """
     me = object()
     pacer.join(me)
-    SESSIONS.report()
     costs = pacer.costs.copy()  # this session's own: comparing two runs costs about twice as much
     try:
         last, credit, next_frame = time.perf_counter(), 1.0, 0.0
@@ -230,4 +193,3 @@ def play(
                 drawn.wait(timeout=DRAW_WAIT)
     finally:
         pacer.leave(me)
-        SESSIONS.report()

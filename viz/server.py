@@ -90,7 +90,7 @@ def make_app():
 
 
 def run(host: str, port: int) -> int:
-    """Serve until interrupted (SIGINT or SIGTERM); returns the exit code."""
+    """Serve until interrupted (SIGINT, SIGTERM; SIGHUP ends the process too); returns the exit code."""
     import uvicorn
 
     config = uvicorn.Config(make_app(), host=host.strip("[]"), port=port, log_level="warning", lifespan="on")
