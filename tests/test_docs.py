@@ -262,8 +262,7 @@ def test_facilitator_guide_names_the_dashboards_tabs_charts_cards_levers_and_eve
     from model.params import levers
     from model.scenario import available, load_scenario
     from viz.app import TABS
-    from viz.charts import CHARTS
-    from viz.components import KPIS
+    from viz.charts import CHARTS, KPIS
     from viz.lab import lever_label
 
     text = (DOCS / "facilitator.md").read_text(encoding="utf-8")

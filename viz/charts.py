@@ -1,4 +1,4 @@
-"""The dashboard's charts: which metrics each shows, its title and help line.
+"""What the dashboard shows: its charts (which metrics, title, help line) and headline numbers.
 
 Drawing is ``viz.figures`` (pure Plotly builders); every label, unit and help
 text comes from ``model.metrics.METRICS``. A time-series chart updates in place
@@ -16,9 +16,9 @@ import plotly.graph_objects as go
 
 from model.customers import DETRACTOR_BAND, PROMOTER_BAND
 from model.departments import DEPARTMENTS
-from model.metrics import METRICS
+from model.metrics import HIGHER, METRICS
 from viz import figures
-from viz.figures import Line, Panel
+from viz.figures import Line, Panel, money
 
 
 def _help(*metrics: str) -> str:
@@ -153,3 +153,71 @@ CHARTS: dict[str, Chart] = {
         ),
     )
 }
+
+
+# ------------------------------------------------------------------ headline numbers
+@dataclass(frozen=True)
+class Kpi:
+    metric: str
+
+    @property
+    def label(self) -> str:
+        return METRICS[self.metric].label
+
+    def fmt(self, x: float) -> str:
+        unit = METRICS[self.metric].unit
+        if unit.startswith("currency"):
+            return money(x)
+        if unit.startswith("share"):
+            return f"{100 * x:.1f}%"
+        if unit.startswith("points"):
+            return f"{x:+.0f}"
+        if unit.startswith("people"):
+            return f"{x:,.0f}"
+        return f"{x:.2f}" if abs(x) < 10 else f"{x:,.1f}"
+
+
+KPIS: tuple[Kpi, ...] = tuple(
+    Kpi(m)
+    for m in (
+        "culture_mean",
+        "nps",
+        "satisfaction_mean",
+        "active_customers",
+        "avg_wait_minutes",
+        "cumulative_profit",
+    )
+)
+
+
+def _start(metric: str) -> int:
+    """The first week with data: week 1 for weekly flows (nothing has flowed in week 0)."""
+    return 1 if METRICS[metric].flow else 0
+
+
+def kpi_value(kpi: Kpi, snap) -> str:
+    """The KPI's value now; a dash for a weekly flow before the first week has passed."""
+    col = snap.series(kpi.metric)
+    if len(col) <= _start(kpi.metric) or not np.isfinite(col[-1]):
+        return "–"
+    return kpi.fmt(float(col[-1]))
+
+
+def kpi_delta(kpi: Kpi, snap) -> tuple[str, str]:
+    """The KPI's change since its first week with data, and a colour saying whether it is good."""
+    col = snap.series(kpi.metric)
+    first = _start(kpi.metric)
+    since = "since week 1" if first else "since start"
+    if len(col) <= first or not np.isfinite(col[-1] - col[first]):
+        return f"• {since}", "#777"
+    d = float(col[-1] - col[first])
+    good = (d > 0) == (METRICS[kpi.metric].better == HIGHER)
+    colour = (
+        "#777" if abs(d) < 1e-9 or METRICS[kpi.metric].better is None else ("#1e7b34" if good else "#b3261e")
+    )
+    arrow = "▲" if d > 0 else ("▼" if d < 0 else "•")
+    shown = kpi.fmt(d)
+    return (
+        f"{arrow} {shown if shown.startswith(('+', '-')) else ('+' + shown if d > 0 else shown)} {since}",
+        colour,
+    )

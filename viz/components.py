@@ -11,7 +11,6 @@ sentence beside the control it came from (``attempt``). Words come from
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 
 import numpy as np
 import solara
@@ -21,18 +20,16 @@ from solara import v
 from model import SPECS, available
 from model.departments import DEPARTMENTS
 from model.events import EVENTS
-from model.metrics import HIGHER, METRICS
+from model.metrics import METRICS
 from model.params import ParameterError, levers
 from viz import export
-from viz.charts import CHARTS
-from viz.figures import money
+from viz.charts import CHARTS, KPIS, Kpi, kpi_delta, kpi_value
 from viz.lab import (
     SIZE_LABELS,
     SIZE_NAMES,
     YEAR,
     InputError,
     Lab,
-    Snapshot,
     event_summary,
     lever_label,
     lever_summary,
@@ -73,73 +70,6 @@ def FieldError(error: solara.Reactive[str | None], name: str) -> None:
 
 
 # ------------------------------------------------------------------ KPIs
-@dataclass(frozen=True)
-class Kpi:
-    metric: str
-
-    @property
-    def label(self) -> str:
-        return METRICS[self.metric].label
-
-    def fmt(self, x: float) -> str:
-        unit = METRICS[self.metric].unit
-        if unit.startswith("currency"):
-            return money(x)
-        if unit.startswith("share"):
-            return f"{100 * x:.1f}%"
-        if unit.startswith("points"):
-            return f"{x:+.0f}"
-        if unit.startswith("people"):
-            return f"{x:,.0f}"
-        return f"{x:.2f}" if abs(x) < 10 else f"{x:,.1f}"
-
-
-KPIS: tuple[Kpi, ...] = tuple(
-    Kpi(m)
-    for m in (
-        "culture_mean",
-        "nps",
-        "satisfaction_mean",
-        "active_customers",
-        "avg_wait_minutes",
-        "cumulative_profit",
-    )
-)
-
-
-def _start(metric: str) -> int:
-    """The first week with data: week 1 for weekly flows (nothing has flowed in week 0)."""
-    return 1 if METRICS[metric].flow else 0
-
-
-def kpi_value(kpi: Kpi, snap: Snapshot) -> str:
-    """The KPI's value now; a dash for a weekly flow before the first week has passed."""
-    col = snap.series(kpi.metric)
-    if len(col) <= _start(kpi.metric) or not np.isfinite(col[-1]):
-        return "–"
-    return kpi.fmt(float(col[-1]))
-
-
-def kpi_delta(kpi: Kpi, snap: Snapshot) -> tuple[str, str]:
-    """The KPI's change since its first week with data, and a colour saying whether it is good."""
-    col = snap.series(kpi.metric)
-    first = _start(kpi.metric)
-    since = "since week 1" if first else "since start"
-    if len(col) <= first or not np.isfinite(col[-1] - col[first]):
-        return f"• {since}", "#777"
-    d = float(col[-1] - col[first])
-    good = (d > 0) == (METRICS[kpi.metric].better == HIGHER)
-    colour = (
-        "#777" if abs(d) < 1e-9 or METRICS[kpi.metric].better is None else ("#1e7b34" if good else "#b3261e")
-    )
-    arrow = "▲" if d > 0 else ("▼" if d < 0 else "•")
-    shown = kpi.fmt(d)
-    return (
-        f"{arrow} {shown if shown.startswith(('+', '-')) else ('+' + shown if d > 0 else shown)} {since}",
-        colour,
-    )
-
-
 @solara.component
 def KpiCards(lab: Lab, tick: solara.Reactive[int]) -> None:
     """Headline numbers now, with their change since the start (A and B in compare mode)."""

@@ -17,7 +17,8 @@ import pandas as pd
 
 from model.metrics import METRICS
 from model.params import levers
-from viz.charts import CHARTS
+from viz.charts import CHARTS, KPIS, kpi_value
+from viz.figures import RUN_COLOUR
 from viz.lab import Lab, event_summary, event_text, lever_summary, scenario_info
 
 SUMMARY_CHARTS = ("culture", "funnel", "satisfaction", "service", "money")
@@ -75,8 +76,6 @@ def csv(lab: Lab) -> str:
 
 
 def _kpi_rows(lab: Lab) -> str:
-    from viz.components import KPIS, kpi_value
-
     rows = []
     for kpi in KPIS:
         cells = []
@@ -136,6 +135,4 @@ th:first-child {{ text-align: left; }}
 
 
 def _colour(run: str) -> str:
-    from viz.figures import RUN_COLOUR
-
     return RUN_COLOUR.get(run, "#222222")
