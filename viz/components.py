@@ -196,21 +196,22 @@ def RunButtons(
         if attempt(lambda: lab.step(1), error):
             redraw()
 
-    solara.Button(
-        "Pause" if playing.value else "Play",
-        icon_name="mdi-pause" if playing.value else "mdi-play",
-        color="primary",
-        on_click=lambda: playing.set(not playing.value and not lab.at_end),
-        disabled=at_end and not playing.value,
-        classes=["play-btn"],
-    )
-    solara.Button(
-        "Step",
-        icon_name="mdi-step-forward",
-        on_click=step,
-        disabled=playing.value or at_end,
-        classes=["step-btn"],
-    )
+    with solara.Row(style={"gap": "8px"}):  # one component's elements would stack otherwise
+        solara.Button(
+            "Pause" if playing.value else "Play",
+            icon_name="mdi-pause" if playing.value else "mdi-play",
+            color="primary",
+            on_click=lambda: playing.set(not playing.value and not lab.at_end),
+            disabled=at_end and not playing.value,
+            classes=["play-btn"],
+        )
+        solara.Button(
+            "Step",
+            icon_name="mdi-step-forward",
+            on_click=step,
+            disabled=playing.value or at_end,
+            classes=["step-btn"],
+        )
 
 
 @solara.component
@@ -232,18 +233,19 @@ def RunEnd(
         if label in SPEEDS:
             speed.set(SPEEDS[label])
 
-    if at_end and not playing.value:
-        solara.Button(
-            "Extend by a year",
-            icon_name="mdi-calendar-plus",
-            on_click=extend,
-            outlined=True,
-            classes=["extend-btn"],
-        )
-        solara.Text("The scenario's horizon is reached.", classes=["end-note"])
-    with solara.Div(classes=["speed-select"]):
-        label = next((k for k, r in SPEEDS.items() if r == speed.value), "20 weeks/s")
-        solara.Select("Speed", values=list(SPEEDS), value=label, on_value=set_speed)
+    with solara.Row(style={"gap": "8px", "align-items": "center", "flex-wrap": "wrap"}):
+        if at_end and not playing.value:
+            solara.Button(
+                "Extend by a year",
+                icon_name="mdi-calendar-plus",
+                on_click=extend,
+                outlined=True,
+                classes=["extend-btn"],
+            )
+            solara.Text("The scenario's horizon is reached.", classes=["end-note"])
+        with solara.Div(classes=["speed-select"]):
+            label = next((k for k, r in SPEEDS.items() if r == speed.value), "20 weeks/s")
+            solara.Select("Speed", values=list(SPEEDS), value=label, on_value=set_speed)
 
 
 @solara.component
