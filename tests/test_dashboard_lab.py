@@ -12,6 +12,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from model import SPECS, available, load_scenario
 from model.events import EVENTS
@@ -161,6 +163,12 @@ def test_recipe_in_the_address_restores_the_session_exactly():
     for i in range(2):
         pd.testing.assert_frame_equal(metrics(again, i), metrics(lab, i))
     pd.testing.assert_frame_equal(export.table(again), export.table(lab))
+
+
+def test_an_address_with_too_many_fields_is_refused():
+    with pytest.raises(InputError):
+        recipe.from_search("&".join(f"x{i}=1" for i in range(50)))
+    assert recipe.from_search("") is None and recipe.from_search("other=1") is None
 
 
 def _encoded(data) -> str:
@@ -319,3 +327,39 @@ def test_export_rounds_and_names_the_runs():
     html = export.summary_html(lab)
     assert lab.runs[0].title in html and "Key figures" in html
     assert '<script src="http' not in html, "the summary opens offline"
+
+
+KEYS = [
+    "seed",
+    "week",
+    "runs",
+    "size",
+    "horizon",
+    "target",
+    "scenario",
+    "overrides",
+    "actions",
+    "note",
+    "market_size",
+]
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 10**12)
+    | st.floats(allow_nan=False)
+    | st.sampled_from(["baseline", "../x", LEVER, "lever", "event", "layoffs", "B"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=5),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=JSON)
+def test_any_json_in_the_address_gives_a_run_or_one_sentence(data):
+    """Whatever a made-up address holds, restoring it builds a run or refuses in one sentence."""
+    try:
+        lab = recipe.restore(data, Limits(n_employees=100, market_size=3000))
+    except InputError as exc:
+        assert str(exc) == recipe.BROKEN
+    else:
+        assert 0 <= lab.steps <= lab.horizon

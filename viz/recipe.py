@@ -69,7 +69,10 @@ def decode(text: str) -> dict:
 
 def from_search(search: str | None) -> dict | None:
     """The recipe in a page address's query string (None when it has none)."""
-    values = parse_qs(search or "", max_num_fields=20).get(PARAM)
+    try:
+        values = parse_qs(search or "", max_num_fields=20).get(PARAM)
+    except ValueError:  # more fields than any address of this page has
+        raise InputError(BROKEN) from None
     return decode(values[-1]) if values else None
 
 
