@@ -4,8 +4,8 @@
     python run.py simulate --scenario NAME|PATH --steps N --seed S --set name=value ... --out FILE
     python run.py scenarios
     python run.py validate [--json]
-    python run.py experiment SPEC.toml [--out DIR] [--workers N] [--scheduler ADDRESS] [--resume]
-    python run.py report DIR
+    python run.py experiment SPEC.toml [--out DIR] [--workers N | --scheduler ADDRESS] [--resume] [--yes]
+    python run.py report DIR [--spec SPEC.toml]
 
 A user's mistake exits with code 2 and a one-line message, never a traceback.
 """
@@ -146,16 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_dashboard)
 
+    from experiments.cli import add_experiment_arguments, add_report_arguments
+
     p = sub.add_parser("experiment", help="run a batch experiment from a TOML spec")
-    p.add_argument("spec")
-    p.add_argument("--out", default=None)
-    p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
-    p.add_argument("--resume", action="store_true")
+    add_experiment_arguments(p)
     p.set_defaults(func=cmd_experiment)
 
     p = sub.add_parser("report", help="summarise an experiment's results")
-    p.add_argument("dir")
+    add_report_arguments(p)
     p.set_defaults(func=cmd_report)
     return parser
 

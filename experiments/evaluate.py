@@ -31,6 +31,11 @@ class RunTask:
     events: tuple[tuple[int, str, dict[str, Any]], ...] = ()
     record: str | int = "every_step"
     metrics: tuple[str, ...] | None = None
+    timeout: float | None = None  # seconds; checked after every step
+
+
+class RunTimeout(Exception):
+    """A run took longer than its task's ``timeout``."""
 
 
 @dataclass
@@ -53,8 +58,13 @@ def simulate_task(task: RunTask) -> tuple[pd.DataFrame, dict[str, Any]]:
     model = CultureModel(task.scenario, rng=task.seed, **task.params)
     for step, kind, options in task.events:
         model.schedule_at(step, kind, **options)
+    deadline = None if task.timeout is None else time.perf_counter() + task.timeout
     for _ in range(task.steps):
         model.step()
+        if deadline is not None and time.perf_counter() > deadline:
+            raise RunTimeout(
+                f"stopped after {model.steps} of {task.steps} steps: over the {task.timeout:g} s limit"
+            )
     table = model_table(model)
     if task.record != "every_step":
         table = table[table["step"].isin(recorded_steps(task.record, task.steps))]

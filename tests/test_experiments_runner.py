@@ -212,8 +212,8 @@ def test_existing_results_are_protected(tmp_path):
     spec, _, out = run_spec(tmp_path, GRID)
     with pytest.raises(SpecError, match="use --resume"):
         run_experiment(spec, out, progress=False)
-    changed = load_spec(write(tmp_path, GRID.replace("replications = 2", "replications = 3"), "changed.toml"))
-    with pytest.raises(SpecError, match=r"spec changed.*replications: 2 -> 3"):
+    changed = load_spec(write(tmp_path, GRID.replace("steps = 6", "steps = 7"), "changed.toml"))
+    with pytest.raises(SpecError, match=r"spec changed.*steps: 6 -> 7"):
         run_experiment(changed, out, resume=True, progress=False)
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
