@@ -150,10 +150,12 @@ def build_design(
     elif spec.factors:
         levels = [f.levels for f in spec.factors]
         conditions = [dict(zip(factors, combo, strict=True)) for combo in itertools.product(*levels)]
-        if (
-            previous is not None and previous.factors == factors
-        ):  # added levels: old conditions keep their index
-            old = [dict(c) for c in previous.conditions]
+        old = (
+            [dict(c) for c in previous.conditions]
+            if previous is not None and previous.factors == factors
+            else []
+        )
+        if old and all(c in conditions for c in old):  # added levels: old conditions keep their index
             conditions = old + [c for c in conditions if c not in old]
     else:
         conditions = [{}]
