@@ -1,6 +1,7 @@
-"""Scenario discovery and metamodels: which factor ranges lead to an outcome of interest,
-and which factors matter, through EMA Workbench's analysis module (PRIM; extra-trees
-feature scoring from scikit-learn).
+"""Scenario discovery and metamodels: which factor ranges lead to an outcome of interest
+(PRIM, from EMA Workbench's analysis module), and which factors matter (feature scores
+of an extra-trees metamodel from scikit-learn, set up as EMA Workbench's
+``get_ex_feature_scores`` does, with its out-of-bag R^2 as the metamodel's quality).
 
 Both read one row per run (``analysis.per_run``): the factors are the inputs, an
 outcome the output. They suit sampled designs (Latin hypercube, Monte Carlo) best,
@@ -22,12 +23,11 @@ from experiments.design import ANALYSIS_STREAM, derive_seed
 MIN_COVERAGE = 0.5  # the chosen PRIM box: the densest on the peeling trajectory that keeps this coverage
 
 
-def _workbench():
+def _prim():
     with warnings.catch_warnings():  # it announces optional back ends it does not find
         warnings.simplefilter("ignore")
-        from ema_workbench.analysis import feature_scoring, prim
-        from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
-    return prim, feature_scoring, RuleInductionType
+        from ema_workbench.analysis import prim
+    return prim
 
 
 @dataclass
@@ -66,7 +66,7 @@ def prim_box(
     Raises:
         ValueError: no factors, an unknown outcome, or no (or only) cases of interest.
     """
-    prim, _, _ = _workbench()
+    prim = _prim()
     x, values = _inputs(manifest, runs, outcome)
     y = values < threshold if below else values > threshold
     rule = f"{outcome} {'<' if below else '>'} {threshold:g}"
@@ -102,22 +102,34 @@ def prim_box(
 
 
 def feature_scores(manifest: dict[str, Any], runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    """Extra-trees feature scores (share of the fitted trees' impurity reduction) of each
-    factor for each outcome; rows: factors, columns: outcomes. Seeded from the master seed.
+    """Feature scores of each factor for each outcome: the share of an extra-trees metamodel's
+    impurity reduction due to the factor (each column sums to 1), and in the last row
+    (``metamodel_r2``) the metamodel's out-of-bag R^2, how much of the outcome's variance
+    the factors explain at all. Seeded from the master seed.
 
     Raises:
         ValueError: no factors, or an unknown outcome.
     """
-    _, feature_scoring, kind = _workbench()
+    from sklearn.ensemble import ExtraTreesRegressor
+
     seed = derive_seed(manifest["spec"]["seed"], ANALYSIS_STREAM) % 2**32
     columns = {}
     for outcome in outcomes:
         x, y = _inputs(manifest, runs, outcome)
-        if np.ptp(y) == 0:
-            columns[outcome] = pd.Series(np.nan, index=x.columns)
+        if np.ptp(y) == 0 or len(y) < 4:
+            columns[outcome] = pd.Series(np.nan, index=[*x.columns, "metamodel_r2"])
             continue
-        scores, _ = feature_scoring.get_ex_feature_scores(x, y, mode=kind.REGRESSION, random_state=seed)
-        columns[outcome] = scores.iloc[:, 0]
+        trees = ExtraTreesRegressor(
+            n_estimators=100,
+            max_features=max(1, round(x.shape[1] / 3)),
+            min_samples_leaf=max(1, round(np.sqrt(len(y) / 1000))),
+            bootstrap=True,
+            oob_score=True,
+            random_state=seed,
+        ).fit(x, y)
+        columns[outcome] = pd.Series(
+            [*trees.feature_importances_, trees.oob_score_], index=[*x.columns, "metamodel_r2"]
+        )
     table = pd.DataFrame(columns)
     table.index.name = "factor"
     return table

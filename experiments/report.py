@@ -306,14 +306,23 @@ def _convergence_plot(table: pd.DataFrame, outcome: str, out: Path) -> Path:
 def _feature_section(manifest: dict[str, Any], runs: pd.DataFrame, outcomes: list[str], out: Path) -> str:
     parts = [
         "<h2>Feature scores</h2><p>How much each factor explains of each outcome, from an "
-        "extra-trees metamodel fitted to the runs (EMA Workbench; scores of an outcome sum to 1). "
-        "Full table: <a href='feature_scores.csv'>feature_scores.csv</a>.</p>"
+        "extra-trees metamodel fitted to the runs (scikit-learn, set up as EMA Workbench's feature "
+        "scoring; the scores of an outcome sum to 1). The metamodel's out-of-bag R<sup>2</sup> says how "
+        "much of the outcome the factors explain at all: a low one means seed noise or unvaried inputs "
+        "dominate. Full table: <a href='feature_scores.csv'>feature_scores.csv</a>.</p>"
     ]
     try:
-        scores = feature_scores(manifest, runs, outcomes)
+        table = feature_scores(manifest, runs, outcomes)
     except ValueError as exc:
         return parts[0] + f"<p>not computed: {html.escape(str(exc))}</p>"
-    scores.to_csv(out / "feature_scores.csv")
+    table.to_csv(out / "feature_scores.csv")
+    r2 = table.loc["metamodel_r2"]
+    parts.append(
+        "<p>Out-of-bag R<sup>2</sup>: "
+        + ", ".join(f"{html.escape(o)} {v:.2f}" for o, v in r2.items())
+        + "</p>"
+    )
+    scores = table.drop(index="metamodel_r2")
     fig = Figure(figsize=(1.6 + 1.3 * len(outcomes), 0.35 * len(scores) + 1.4), layout="constrained")
     ax = fig.add_subplot()
     image = ax.imshow(scores.to_numpy(dtype=float), cmap="viridis", aspect="auto", vmin=0)
