@@ -170,8 +170,8 @@ def _print_warnings(caught: list) -> None:
 def report_command(args: argparse.Namespace) -> int:
     """``report DIR``: summary table, plots, sensitivity, scenario discovery and an HTML page."""
     from experiments.report import write_report
-    from experiments.spec import load_spec
-    from experiments.store import ResultsWarning, read_manifest, update_report
+    from experiments.spec import SpecError, load_spec
+    from experiments.store import ResultsWarning, read_manifest, update_report, why
 
     read_manifest(args.dir)  # a clear error for a directory without results
     if args.spec:
@@ -179,7 +179,10 @@ def report_command(args: argparse.Namespace) -> int:
             print(f"{args.dir}: report settings updated from {args.spec}", file=sys.stderr)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResultsWarning)
-        index = write_report(args.dir)
+        try:
+            index = write_report(args.dir)
+        except OSError as exc:
+            raise SpecError(f"cannot write the report in {Path(args.dir) / 'report'}: {why(exc)}") from None
     _print_warnings(caught)
     print(f"report written to {index}")
     return 0

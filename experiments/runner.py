@@ -13,7 +13,7 @@ from experiments.design import LIMITS, Design, Limits, Run, model_inputs
 from experiments.evaluate import RunResult, RunTask, run_task
 from experiments.executors import Executor, SerialExecutor, WorkerLost
 from experiments.spec import ExperimentSpec
-from experiments.store import Plan, Store, StoreError
+from experiments.store import Plan, Store, StoreError, why
 from model.metrics import METRICS
 
 
@@ -113,7 +113,7 @@ def run_experiment(
                 except OSError as exc:
                     saved = skipped + finished
                     raise StoreError(
-                        f"cannot write to {store.root}: {exc.strerror or exc}; {saved} of {len(design.runs)} "
+                        f"cannot write to {store.root}: {why(exc)}; {saved} of {len(design.runs)} "
                         "runs are saved there; make room and continue with --resume"
                     ) from None
                 bar.update()

@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import uuid
@@ -123,6 +124,15 @@ def _write_json(path: Path, data: Any) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8"))
 
 
+def why(exc: OSError) -> str:
+    """An OSError's reason in words (pyarrow's carry the errno only in their message)."""
+    code = exc.errno
+    if code is None:
+        found = re.search(r"\[errno (\d+)\]", str(exc), re.I)
+        code = int(found.group(1)) if found else None
+    return os.strerror(code) if code else str(exc).splitlines()[0]
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -204,10 +214,12 @@ class Store:
             ]:
                 stale.unlink(missing_ok=True)  # left by a runner killed mid-write
             store.set_aside_strays()
-        except BaseException:
+        except BaseException as exc:
             os.close(fd)
             if created and holds_nothing(root):
                 shutil.rmtree(root, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise StoreError(f"cannot write to the results folder {root}: {why(exc)}") from None
             raise
         return store, plan
 
