@@ -6,12 +6,14 @@ so one failing run does not stop the others.
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import psutil
 
 from experiments.design import recorded_steps
 from model.model import CultureModel
@@ -47,6 +49,7 @@ class RunResult:
     error: dict[str, str] | None
     seconds: float
     provenance: dict[str, Any] | None = None
+    worker: tuple[int, float] | None = None  # (process id, resident memory in MiB after the run)
 
     @property
     def ok(self) -> bool:
@@ -84,5 +87,11 @@ def run_task(task: RunTask) -> RunResult:
             "message": str(exc),
             "traceback": traceback.format_exc(),
         }
-        return RunResult(task.run_id, None, error, time.perf_counter() - start)
-    return RunResult(task.run_id, table, None, time.perf_counter() - start, meta)
+        return RunResult(task.run_id, None, error, time.perf_counter() - start, worker=_worker())
+    return RunResult(task.run_id, table, None, time.perf_counter() - start, meta, _worker())
+
+
+def _worker() -> tuple[int, float]:
+    """This process's id and resident memory (a fresh handle: workers are forked after import)."""
+    pid = os.getpid()
+    return pid, psutil.Process(pid).memory_info().rss / 2**20

@@ -240,7 +240,7 @@ class DaskExecutor:
             return
         futures = self.client.map(fn, tasks, pure=False)
         by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
-        finished = as_completed(futures)
+        finished = as_completed(futures, loop=self.client.loop)
         idle_since = time.monotonic()
         try:
             while by_key:
@@ -335,10 +335,13 @@ def _probe(address: str, timeout: float, security: Any = None) -> None:
     """
     from distributed.comm import connect
     from distributed.comm.addressing import parse_address
+    from distributed.comm.registry import backends
 
     try:
-        parse_address(address)
-        if ":" not in address.rpartition("://")[2]:
+        scheme, location = parse_address(address)
+        if scheme not in backends:
+            raise ValueError(f"unknown address scheme '{scheme}'; known: {', '.join(sorted(backends))}")
+        if ":" not in location:
             raise ValueError("missing port number")
     except ValueError as exc:
         raise ExecutorError(
