@@ -16,6 +16,7 @@ import pandas as pd
 import psutil
 
 from experiments.design import recorded_steps
+from experiments.store import encode_run
 from model.model import CultureModel
 from model.scenario import Scenario
 from model.simulate import model_table, provenance
@@ -34,6 +35,8 @@ class RunTask:
     record: str | int = "every_step"
     metrics: tuple[str, ...] | None = None
     timeout: float | None = None  # seconds; checked after every step
+    label: dict[str, Any] | None = None  # with ``identity``: the worker encodes the run's file itself
+    identity: dict[str, Any] | None = None
 
 
 class RunTimeout(Exception):
@@ -50,6 +53,7 @@ class RunResult:
     seconds: float
     provenance: dict[str, Any] | None = None
     worker: tuple[int, float] | None = None  # (process id, resident memory in MiB after the run)
+    encoded: bytes | None = None  # the run's Parquet file (then ``table`` is None)
 
     @property
     def ok(self) -> bool:
@@ -88,6 +92,9 @@ def run_task(task: RunTask) -> RunResult:
             "traceback": traceback.format_exc(),
         }
         return RunResult(task.run_id, None, error, time.perf_counter() - start, worker=_worker())
+    if task.label is not None and task.identity is not None:  # encoded here, in parallel; less to send back
+        encoded = encode_run(task.label, table, task.identity, meta)
+        return RunResult(task.run_id, None, None, time.perf_counter() - start, None, _worker(), encoded)
     return RunResult(task.run_id, table, None, time.perf_counter() - start, meta, _worker())
 
 

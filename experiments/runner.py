@@ -29,8 +29,10 @@ class RunSummary:
     seconds: float
 
 
-def make_task(spec: ExperimentSpec, design: Design, run: Run, timeout: float | None = None) -> RunTask:
-    """The worker's task for one run of the design."""
+def make_task(
+    spec: ExperimentSpec, design: Design, run: Run, timeout: float | None = None, store: Store | None = None
+) -> RunTask:
+    """The worker's task for one run of the design (with ``store``: the worker encodes the run's file)."""
     params, events = model_inputs(spec, design.conditions[run.condition])
     metrics = None if spec.metrics == tuple(METRICS) else spec.metrics
     return RunTask(
@@ -43,6 +45,8 @@ def make_task(spec: ExperimentSpec, design: Design, run: Run, timeout: float | N
         record=spec.record,
         metrics=metrics,
         timeout=timeout,
+        label=None if store is None else store.label(run),
+        identity=None if store is None else store.identity(run),
     )
 
 
@@ -88,7 +92,7 @@ def run_experiment(
     try:
         pending = plan.pending
         runs = {r.run_id: r for r in pending}
-        tasks = (make_task(spec, design, r, run_timeout) for r in pending)
+        tasks = (make_task(spec, design, r, run_timeout, store) for r in pending)
         skipped = len(design.runs) - len(pending)
         with tqdm(
             total=len(design.runs),
@@ -104,7 +108,7 @@ def run_experiment(
                 run = runs[task.run_id]
                 try:
                     if isinstance(outcome, RunResult) and outcome.ok:
-                        store.write_run(run, outcome.table, outcome.provenance)
+                        store.write_run(run, outcome.table, outcome.provenance, encoded=outcome.encoded)
                         finished += 1
                     else:
                         store.write_failure(run, _error(outcome))

@@ -255,19 +255,32 @@ class Store:
         return [r for r in self.design.runs if r.run_id not in done]
 
     # ------------------------------------------------------------ writing
-    def write_run(self, run: Run, table: pd.DataFrame, provenance: dict[str, Any] | None) -> Path:
-        """Write a finished run's table with its identifying columns and identity, atomically."""
+    def label(self, run: Run) -> dict[str, Any]:
+        """The identifying columns of a run's table: ids, then its factor values."""
         ids = {"run_id": run.run_id, "condition": run.condition, "replicate": run.replicate, "seed": run.seed}
-        ids.update(self.design.conditions[run.condition])
-        n = len(table)
-        columns = {k: pa.array([v] * n, type=_ARROW_TYPE.get(type(v))) for k, v in ids.items()}
-        columns.update({c: pa.array(table[c].to_numpy()) for c in table.columns})
-        meta = {RUN_KEY: json.dumps(_identity(self.manifest, run)).encode()}
-        if provenance is not None:
-            meta[b"cxlab"] = json.dumps(provenance, default=str).encode()
-        arrow = pa.table(columns, metadata=meta)
+        return {**ids, **self.design.conditions[run.condition]}
+
+    def identity(self, run: Run) -> dict[str, Any]:
+        """What a run file must carry to count for this experiment."""
+        return _identity(self.manifest, run)
+
+    def write_run(
+        self,
+        run: Run,
+        table: pd.DataFrame | None,
+        provenance: dict[str, Any] | None = None,
+        *,
+        encoded: bytes | None = None,
+    ) -> Path:
+        """Write a finished run atomically: its table (encoded here), or the Parquet bytes a
+        worker already encoded with ``encode_run`` for this run's label and identity."""
+        data = (
+            encoded
+            if encoded is not None
+            else encode_run(self.label(run), table, self.identity(run), provenance)
+        )
         path = self.runs_dir / f"{run.run_id}.parquet"
-        atomic_write(path, lambda tmp: pq.write_table(arrow, tmp))
+        atomic_write(path, lambda tmp: tmp.write_bytes(data))
         (self.failed_dir / f"{run.run_id}.json").unlink(missing_ok=True)
         return path
 
@@ -285,6 +298,22 @@ class Store:
         path = self.failed_dir / f"{run.run_id}.json"
         _write_json(path, record)
         return path
+
+
+def encode_run(
+    label: dict[str, Any], table: pd.DataFrame, identity: dict[str, Any], provenance: dict[str, Any] | None
+) -> bytes:
+    """A run's Parquet file: the label as constant columns, then the table; the identity and
+    provenance in the schema metadata. Workers call it, so encoding runs in parallel."""
+    n = len(table)
+    columns = {k: pa.array([v] * n, type=_ARROW_TYPE.get(type(v))) for k, v in label.items()}
+    columns.update({c: pa.array(table[c].to_numpy()) for c in table.columns})
+    meta = {RUN_KEY: json.dumps(identity).encode()}
+    if provenance is not None:
+        meta[b"cxlab"] = json.dumps(provenance, default=str).encode()
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.table(columns, metadata=meta), sink)
+    return sink.getvalue().to_pybytes()
 
 
 # ---------------------------------------------------------------- planning
