@@ -1,23 +1,20 @@
 """What an experiment will cost before it starts: runs, time and disk, from a short pilot run.
 
 The pilot builds the model of the design's first pending condition, times a few
-weeks, and writes its table as Parquet in memory; time and disk are scaled from
-there to the runs, steps and recorded rows of the spec.
+weeks, and encodes its table as the store would (``encode_run``); time and disk are
+scaled from there to the runs, steps and recorded rows of the spec.
 """
 
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from experiments.design import Design, Run, model_inputs, recorded_steps
 from experiments.spec import ExperimentSpec
+from experiments.store import encode_run
 from model.model import CultureModel
-from model.simulate import model_table
+from model.simulate import model_table, provenance
 
 PILOT_STEPS = 4
 
@@ -59,18 +56,16 @@ def estimate(spec: ExperimentSpec, design: Design, runs: list[Run], workers: int
         model.step()
     stepped = time.perf_counter()
     per_run = (built - start) + (stepped - built) / pilot * spec.steps
-    table = model_table(model)
-    columns = ["step", *spec.metrics]
-    one, many = (_parquet_bytes(table[columns].iloc[:n]) for n in (1, len(table)))
+    table = model_table(model)[["step", *spec.metrics]]
+    run = runs[0]
+    label = {"run_id": run.run_id, "condition": run.condition, "replicate": run.replicate, "seed": run.seed}
+    label.update(design.conditions[run.condition])
+    identity = {"run_id": run.run_id, "experiment_id": "0" * 32, "core_fingerprint": "0" * 64}
+    meta = provenance(model, spec.steps)
+    one, many = (len(encode_run(label, table.iloc[:n], identity, meta)) for n in (1, len(table)))
     per_row = max(0.0, (many - one) / max(1, len(table) - 1))
     rows = len(recorded_steps(spec.record, spec.steps))
     return Estimate(len(runs), workers, per_run, one + per_row * (rows - 1))
-
-
-def _parquet_bytes(table) -> int:
-    buffer = io.BytesIO()
-    pq.write_table(pa.Table.from_pandas(table, preserve_index=False), buffer)
-    return buffer.tell()
 
 
 def _duration(seconds: float) -> str:
