@@ -15,6 +15,8 @@ plain warning when N is too small; for Latin hypercube and Monte Carlo designs
 from __future__ import annotations
 
 import html
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -38,20 +40,40 @@ from experiments.analysis import (
 from experiments.design import label
 from experiments.discovery import feature_scores, prim_box
 from experiments.outcomes import Outcome
-from experiments.store import load_failures, load_results, read_manifest
+from experiments.store import StoreError, load_failures, load_results, read_manifest
 from model.metrics import METRICS
 
 MAX_LINES = 12  # more conditions than this: trajectories are drawn as one band over all runs
 
 
 def write_report(root: str | Path) -> Path:
-    """Write the report of the experiment in ``root``; return the path of ``index.html``."""
+    """Write the report of the experiment in ``root``; return the path of ``index.html``.
+
+    The report is built in a hidden folder and swapped in whole, so a report folder is
+    never half old, half new (a kill mid-swap leaves hidden folders the next call removes).
+    """
     root = Path(root)
     manifest = read_manifest(root)
-    out = root / "report"
-    out.mkdir(exist_ok=True)
-    for old in out.glob("*.png"):
-        old.unlink()
+    final = root / "report"
+    if final.exists() and not final.is_dir():
+        raise StoreError(f"cannot write the report in {final}: it is a file, not a folder; move it away")
+    for stale in root.glob(".report-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    building = root / f".report-new-{os.getpid()}"
+    building.mkdir()
+    try:
+        _build(root, manifest, building)
+        old = root / f".report-old-{os.getpid()}"
+        if final.exists():
+            os.replace(final, old)
+        os.replace(building, final)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return final / "index.html"
+
+
+def _build(root: Path, manifest: dict[str, Any], out: Path) -> Path:
     factors = factors_of(manifest)
     defined = outcomes_of(manifest)
     outcomes = [o.name for o in defined]

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from experiments.design import LIMITS, Design, Limits, Run, model_inputs
 from experiments.evaluate import RunResult, RunTask, run_task
 from experiments.executors import Executor, SerialExecutor, WorkerLost
-from experiments.spec import ExperimentSpec
+from experiments.spec import ExperimentSpec, SpecError
 from experiments.store import Plan, Store, StoreError, why
 from model.metrics import METRICS
 
@@ -84,6 +84,10 @@ def run_experiment(
         SpecError: an invalid or too large design; ``StoreError`` (a ``SpecError``) when
             ``out`` holds something else, is busy, damaged, or cannot be written.
     """
+    if not isinstance(spec, ExperimentSpec):
+        raise SpecError(
+            f"run_experiment needs a spec from load_spec(path), got {type(spec).__name__} {spec!r:.60}"
+        )
     start = time.perf_counter()
     store, plan = Store.open(out, spec, resume=resume, design=design, limits=limits, confirm=confirm)
     design = plan.design
