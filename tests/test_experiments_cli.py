@@ -8,13 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
+from experiments_support import SMALL
 
 from experiments import build_design, load_spec, run_experiment
 from experiments.design import Limits
 from experiments.estimate import estimate
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = "[constants]\nn_employees = 40\nmarket_size = 1000\ninitial_customers = 200\n"
 SPEC = f"""
 [experiment]
 name = "guarded"

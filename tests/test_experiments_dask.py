@@ -10,11 +10,11 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from experiments_support import flaky_task
 
 from experiments import (
     DaskExecutor,
@@ -25,7 +25,6 @@ from experiments import (
     load_spec,
     run_experiment,
 )
-from experiments.evaluate import RunResult, RunTask, run_task
 from experiments.executors import ExecutorError
 
 pytestmark = pytest.mark.dask
@@ -49,13 +48,6 @@ step = 2
 leadership_commitment = [0.2, 0.8]
 programme.boost = [0.3, 0.6]
 """
-
-
-def flaky_task(task: RunTask) -> RunResult:
-    """``run_task``, but the model raises for leadership_commitment 0.8 (a stand-in for a model bug)."""
-    if task.params.get("leadership_commitment") == 0.8:
-        task = replace(task, params={**task.params, "n_employees": -1})
-    return run_task(task)
 
 
 def free_port() -> int:

@@ -24,18 +24,16 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import psutil
 import pytest
+from experiments_support import SMALL, flaky_task, write
 
 from experiments import ProcessExecutor, load_failures, load_results, load_spec, read_manifest, run_experiment
-from experiments.evaluate import RunResult, RunTask, run_task
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = "[constants]\nn_employees = 40\nmarket_size = 1000\ninitial_customers = 200\n"
 SPEC = f"""
 [experiment]
 name = "faults"
@@ -71,24 +69,11 @@ def replace(src, dst, **kwargs):
 
 os.replace = replace
 from experiments import load_spec, run_experiment
-from test_experiments_faults import flaky_task
+from experiments_support import flaky_task
 
 run_experiment(load_spec(spec_path), out, resume=resume == "resume", progress=False, task_fn=flaky_task)
 sys.exit(3)  # the chosen moment never came
 """
-
-
-def flaky_task(task: RunTask) -> RunResult:
-    """``run_task``, but leadership_commitment 0.8 raises (so failure records are written too)."""
-    if task.params.get("leadership_commitment") == 0.8:
-        task = replace(task, params={**task.params, "n_employees": -1})
-    return run_task(task)
-
-
-def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")

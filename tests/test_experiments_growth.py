@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from experiments_support import SMALL, CountingExecutor, write
 
 from experiments import (
-    SerialExecutor,
     SpecError,
     build_design,
     load_results,
@@ -19,7 +19,6 @@ from experiments import (
 )
 from experiments.design import Limits, check_limits, count_conditions
 
-SMALL = "[constants]\nn_employees = 40\nmarket_size = 1000\ninitial_customers = 200\n"
 GRID = f"""
 [experiment]
 name = "grow"
@@ -49,22 +48,6 @@ samples = 4
 leadership_commitment = [0.0, 1.0]
 employee_care = [0.0, 1.0]
 """
-
-
-class CountingExecutor(SerialExecutor):
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def run(self, fn, tasks):
-        for task in tasks:
-            self.seen.append(task.run_id)
-            yield task, fn(task)
-
-
-def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def grow(tmp_path: Path, before: str, after: str):

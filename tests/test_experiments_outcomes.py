@@ -9,15 +9,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from experiments_support import SMALL, CountingExecutor
 
-from experiments import SerialExecutor, SpecError, load_results, load_spec, read_manifest, run_experiment
+from experiments import SpecError, load_results, load_spec, read_manifest, run_experiment
 from experiments.analysis import outcomes_of, per_run
 from experiments.outcomes import Outcome, outcome_table
 from experiments.report import write_report
 from experiments.spec import parse_spec
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = "[constants]\nn_employees = 40\nmarket_size = 1000\ninitial_customers = 200\n"
 SPEC = f"""
 [experiment]
 name = "outcomes"
@@ -29,16 +29,6 @@ metrics = ["nps", "culture_mean", "revenue", "cost"]
 [parameters]
 leadership_commitment = [0.2, 0.8]
 """
-
-
-class CountingExecutor(SerialExecutor):
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def run(self, fn, tasks):
-        for task in tasks:
-            self.seen.append(task.run_id)
-            yield task, fn(task)
 
 
 def table() -> pd.DataFrame:

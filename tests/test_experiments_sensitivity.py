@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from experiments_support import SMALL
 
 from experiments import build_design, load_results, load_spec, read_manifest, run_experiment
 from experiments.analysis import final_values, sensitivity, sobol_convergence, sobol_pairs, sobol_warnings
@@ -18,7 +19,6 @@ from experiments.spec import parse_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 FACTORS = ("leadership_commitment", "employee_care", "empowerment")
-SMALL = "[constants]\nn_employees = 40\nmarket_size = 1000\ninitial_customers = 200\n"
 
 
 def sampled(method: str, samples: int, second_order: bool = False) -> tuple[dict, pd.DataFrame]:
