@@ -19,6 +19,7 @@ only scaffolding and is cleaned on the next start.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -80,8 +81,9 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+@functools.cache
 def versions() -> dict[str, str]:
-    """Python and the package versions the results were made with."""
+    """Python and the package versions the results were made with (looked up once a process)."""
     out = {"python": platform.python_version()}
     for pkg in PACKAGES:
         try:
@@ -422,7 +424,7 @@ def _new_manifest(spec: ExperimentSpec, design: Design) -> dict[str, Any]:
         "core_fingerprint": spec.core_fingerprint(),
         "code_fingerprint": code_fingerprint(),
         "git": git_state(),
-        "versions": versions(),
+        "versions": dict(versions()),
         "spec_toml": spec.source,
         "spec": spec.as_dict(),
         "description": spec.description,
