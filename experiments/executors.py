@@ -101,7 +101,7 @@ class ProcessExecutor:
         if not queue:
             return
         inflight: dict[Future, Any] = {}
-        pool = self._new_pool()
+        pool = self._pool or self._new_pool()  # started by __enter__, or after a crash, a fresh one
         while queue or suspects or inflight:
             if suspects:  # after a crash, retry the tasks that were in flight one by one
                 if not inflight:
@@ -133,6 +133,10 @@ class ProcessExecutor:
                     suspects.extend(broken)
 
     def __enter__(self) -> ProcessExecutor:
+        """Start the workers now, so they import the model while the runner prepares."""
+        pool = self._new_pool()
+        for _ in range(self.workers):
+            pool.submit(os.getpid)
         return self
 
     def __exit__(self, *exc: object) -> None:
