@@ -55,8 +55,8 @@ def jobqueue_cluster(
     **options: Any,
 ) -> Any:
     """A dask-jobqueue cluster whose jobs each run ``workers_per_job`` single-threaded workers
-    with this project importable. ``options`` go to the cluster class (``queue``,
-    ``account``, ``interface``, ``scheduler_options``, ...).
+    with this project importable, its dashboard on loopback. ``options`` go to the cluster
+    class (``queue``, ``account``, ``interface``, ``scheduler_options``, ...).
 
     Raises:
         ValueError: an unknown ``kind``.
@@ -73,6 +73,11 @@ def jobqueue_cluster(
         raise ValueError(f"unknown batch system {kind!r}; one of {', '.join(KINDS)}")
     if workers_per_job < 1 or memory_per_worker_mib < 64:
         raise ValueError("workers_per_job must be at least 1 and memory_per_worker_mib at least 64")
+    # dask-jobqueue serves the scheduler's dashboard on all interfaces by default: keep it local
+    options["scheduler_options"] = {
+        "dashboard_address": "127.0.0.1:8787",
+        **options.get("scheduler_options", {}),
+    }
     return classes[kind](
         cores=workers_per_job,
         processes=workers_per_job,  # one thread per worker: a run holds the GIL

@@ -310,7 +310,7 @@ def test_a_cluster_object_and_a_slurm_recipe_without_a_queue(tmp_path):
         memory_per_worker_mib=1024,
         checkout=tmp_path / "checkout",
         queue="normal",
-        scheduler_options={"host": "127.0.0.1", "dashboard_address": None},
+        scheduler_options={"host": "127.0.0.1", "dashboard": False},
     )
     try:
         script = cluster.job_script()
