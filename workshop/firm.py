@@ -1,0 +1,166 @@
+"""A team's firm: built from the workshop's start, played round by round, replayed.
+
+Every team's firm is built from the same scenario, parameters, org chart and
+seed, so all start identical. Random numbers are kept aligned across teams
+by re-seeding the model's generator (Mesa's ``reset_rng``) at fixed points
+from the workshop seed: before each week ``w`` from ``(seed, w, 0)``, and before
+a round's actions from ``(seed, w, 1)`` (so an action's own draws, such as who
+is laid off, do not shift the week's). Common random numbers then give:
+
+* two teams with the same decisions have the same firm, week for week;
+* teams differ only from the week their decisions differ, and each week's
+  draws start from the same point for every team, so chance does not add up
+  differently over the rounds.
+
+They do not give draw-by-draw pairing inside a week once firms differ: the
+model takes its draws from one stream in an order and number that depend on
+its state (how many buy, complain, quit), so after the first such difference
+in a week the rest of that week's draws fall to different people. Outcomes
+between teams therefore still differ partly by chance, less than with
+independent seeds (see the benchmark's common-random-numbers figure).
+
+A workshop path therefore differs from ``simulate(scenario, seed)``, which
+draws from one stream throughout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from model import CultureModel, Scenario
+from model.params import levers
+from workshop import decisions as dec
+from workshop.errors import IntegrityError
+from workshop.scorecard import kpis
+
+Row = dict[str, float | None]  # one week's metrics; None where a metric is undefined (NaN)
+
+
+@dataclass(frozen=True)
+class Start:
+    """What every team's firm is built from."""
+
+    scenario: Scenario
+    seed: int
+    params: dict = field(default_factory=dict)
+    org_chart: Path | None = None
+    round_weeks: int = 13
+
+    def build(self) -> CultureModel:
+        return CultureModel(self.scenario, rng=self.seed, org_chart=self.org_chart, **self.params)
+
+
+@dataclass(frozen=True)
+class Fired:
+    """A facilitator's event in a round: ``week`` 0 fires before the round's first week."""
+
+    week: int
+    kind: str
+    options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Play:
+    """What happens to one firm in one round: the team's decision and the events it meets."""
+
+    decision: dec.Decision = field(default_factory=dec.Decision)
+    events: tuple[Fired, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A round's result: each week's metrics, their digest, what the actions cost,
+    the lever values at the round's end and the scorecard measures then."""
+
+    weeks: list[Row]
+    digest: str
+    charged: float
+    levers: dict[str, float]
+    kpis: dict[str, float]
+
+
+def row(metrics: dict) -> Row:
+    """A week's metrics as plain floats (None where not finite), the form stored and digested."""
+    return {k: (float(v) if math.isfinite(v) else None) for k, v in metrics.items()}
+
+
+def digest(weeks: Iterable[Row]) -> str:
+    """SHA-256 of weekly metrics in a canonical JSON form (exact: floats keep their repr)."""
+    text = json.dumps(list(weeks), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def align(model: CultureModel, seed: int, week: int, stream: int) -> None:
+    """Re-seed ``model`` for ``week`` (stream 0: the week itself, 1: actions before it)."""
+    model.reset_rng(np.random.SeedSequence(seed, spawn_key=(week, stream)))
+
+
+def _outcome(model: CultureModel, weeks: list[Row], charged: float) -> Outcome:
+    return Outcome(
+        weeks=weeks,
+        digest=digest(weeks),
+        charged=charged,
+        levers={name: float(getattr(model.p, name)) for name in levers()},
+        kpis=kpis(model.datacollector.model_vars),
+    )
+
+
+def begin(start: Start) -> tuple[CultureModel, Outcome]:
+    """A new firm and its round 0 (the starting week)."""
+    model = start.build()
+    return model, _outcome(model, [row(model.metrics)], 0.0)
+
+
+def play_round(
+    model: CultureModel, start: Start, play: Play, facts: dec.Facts, prices: dec.Prices
+) -> Outcome:
+    """Apply a round's decision and events, then simulate its weeks."""
+    first = model.weeks_done
+    align(model, start.seed, first, 1)
+    charged = dec.apply(model, play.decision, facts, prices)
+    for event in play.events:
+        model.schedule_at(first + event.week, event.kind, **event.options)
+    weeks = []
+    for week in range(first + 1, first + start.round_weeks + 1):
+        align(model, start.seed, week, 0)
+        model.step()
+        weeks.append(row(model.metrics))
+    return _outcome(model, weeks, charged)
+
+
+def replay(
+    start: Start,
+    plays: Sequence[Play],
+    facts: dec.Facts,
+    prices: dec.Prices,
+    expected: Sequence[str] | None = None,
+    who: str = "the firm",
+) -> tuple[CultureModel, list[Outcome]]:
+    """Rebuild a firm from its start and rounds; ``expected`` digests (round 0 first)
+    are checked as it goes.
+
+    Raises:
+        IntegrityError: at the first round whose replay differs from ``expected``.
+    """
+    model, first = begin(start)
+    outcomes = [first]
+    _check(first, expected, 0, who)
+    for number, play in enumerate(plays, start=1):
+        outcomes.append(play_round(model, start, play, facts, prices))
+        _check(outcomes[-1], expected, number, who)
+    return model, outcomes
+
+
+def _check(outcome: Outcome, expected: Sequence[str] | None, number: int, who: str) -> None:
+    if expected is not None and number < len(expected) and outcome.digest != expected[number]:
+        raise IntegrityError(
+            f"replaying {who} does not give its stored round {number}: the model's code or "
+            "data changed since it was played; the stored results stand, but the workshop cannot go on"
+        )
