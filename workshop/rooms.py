@@ -745,11 +745,6 @@ class Seat(_Room):
                 raise Conflict(
                     f"round {expect_round} is no longer open for decisions; round {r} is being decided"
                 )
-            if status == "submitted":
-                if not w["window_open"]:
-                    raise Conflict(f"the decision window for round {r} is not open; wait for the facilitator")
-                if w["deadline"] is not None and now > w["deadline"]:
-                    raise Conflict(f"the decision window for round {r} has closed (time ran out)")
             old = db.execute(
                 "SELECT status FROM decisions WHERE team_id = ? AND round = ?", (self.tid, r)
             ).fetchone()
@@ -757,6 +752,11 @@ class Seat(_Room):
                 raise Conflict(
                     f"your team has already submitted round {r}; the facilitator can unlock it if it must change"
                 )
+            if status == "submitted":
+                if not w["window_open"]:
+                    raise Conflict(f"the decision window for round {r} is not open; wait for the facilitator")
+                if w["deadline"] is not None and now > w["deadline"]:
+                    raise Conflict(f"the decision window for round {r} has closed (time ran out)")
             settings = json.loads(w["settings"])
             levers_now = _levers_now(db, self.tid, r - 1)
             decision = dec.Decision(
