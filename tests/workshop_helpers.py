@@ -87,3 +87,31 @@ def advance_in_child(data_dir, code, key, barrier, answers) -> None:
         answers.put(("facilitator", None, "ok"))
     except Exception as exc:
         answers.put(("facilitator", None, f"{type(exc).__name__}: {exc}"))
+
+
+def drive(data_dir, code, key, tokens, plan=PLAN) -> None:
+    """Play a workshop to its end from wherever it stands, saying on stdout what was committed
+    (the kill -9 test runs this in a process it kills and restarts)."""
+
+    def say(text):
+        print(text, flush=True)
+
+    hub = Hub(data_dir)
+    console = hub.facilitator(code, key)
+    seats = {name: hub.rejoin(code, token) for name, token in tokens.items()}
+    say("ready")
+    while not (status := console.status()).finished:
+        r = status.rounds_done + 1
+        if not status.window_open:
+            console.open_window()
+            say(f"opened {r}")
+        submitted = {t.name for t in status.teams if t.submitted}
+        for team, (levers, actions) in plan.get(r, {}).items():
+            if team not in submitted:
+                say(f"submitting {r} {team}")
+                seats[team].submit(levers, actions)
+                say(f"submitted {r} {team}")
+        say(f"advancing {r}")
+        console.advance(expect_round=r)
+        say(f"advanced {r}")
+    say("done")
