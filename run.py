@@ -6,6 +6,7 @@
     python run.py validate [--json]
     python run.py experiment SPEC.toml [--out DIR] [--workers N] [--scheduler ADDRESS] [--resume]
     python run.py report DIR
+    python run.py workshop new|list|show|export|delete ...   (see workshop/cli.py)
 
 A user's mistake exits with code 2 and a one-line message, never a traceback.
 """
@@ -157,6 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="summarise an experiment's results")
     p.add_argument("dir")
     p.set_defaults(func=cmd_report)
+
+    from workshop.cli import add_parser as add_workshop_parser  # run.py workshop new|list|show|export|delete
+
+    add_workshop_parser(sub)
     return parser
 
 

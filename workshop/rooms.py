@@ -48,7 +48,7 @@ from model.org import OrgChartError
 from model.params import ParameterError, coerce
 from model.scenario import ScenarioError, parse_scenario
 from model.simulate import versions
-from workshop import access, firm
+from workshop import access, debrief, firm
 from workshop import decisions as dec
 from workshop.errors import AccessDenied, Conflict, InvalidInput, NotFound, WorkshopError
 from workshop.scorecard import DEFAULT_WEIGHTS, Standing, check_weights, leaderboard
@@ -306,7 +306,7 @@ class Hub:
                 raise InvalidInput(f"cannot fix '{name}': the free levers are {', '.join(free)}")
         weights = check_weights(config.weights or DEFAULT_WEIGHTS)
         prices = dec.Prices.from_dict(config.prices or {})
-        title = _text(config.title or scenario.title, "the title", MAX_TITLE)
+        title = _text(scenario.title if config.title is None else config.title, "the title", MAX_TITLE)
         start_json = {
             "scenario": _scenario_data(scenario),
             "seed": seed,
@@ -380,6 +380,10 @@ class Hub:
             NotFound: no such workshop.
         """
         return self._report(self._id(code))
+
+    def debrief(self, code: str) -> str:
+        """The debrief HTML of workshop ``code`` (see ``workshop.debrief``)."""
+        return self._debrief(self._id(code))
 
     def delete(self, code: str) -> None:
         """Delete workshop ``code`` and everything of it (for the owner of the data directory)."""
@@ -608,6 +612,16 @@ class Hub:
                 _store_decision(db, tid, r, dec.Decision(), "carried", now)
         for r, outcome in enumerate(outcomes):
             _store_outcome(db, tid, r, outcome, first_week=0 if r == 0 else (r - 1) * w_weeks(w) + 1)
+
+    def _debrief(self, wid: int) -> str:
+        report = self._report(wid)
+        replays = []
+        for record in report.teams:
+            change = debrief.suggested_change(record)
+            if change is not None:
+                round_no, levers, drop = change
+                replays.append(counterfactual(self, wid, report, record, round_no, levers, drop))
+        return debrief.render(report, replays)
 
     def _report(self, wid: int) -> Report:
         with self.store.read() as db:
@@ -1050,6 +1064,10 @@ class Console(_Room):
         record = report.team(team)
         return counterfactual(self.hub, self.wid, report, record, round, dict(levers or {}), tuple(drop))
 
+    def debrief(self) -> str:
+        """The debrief report as one self-contained HTML page (see ``workshop.debrief``)."""
+        return self.hub._debrief(self.wid)
+
     def delete(self) -> None:
         """Delete the workshop and everything of it."""
         with self.hub.store.write() as db:
@@ -1090,8 +1108,8 @@ def counterfactual(
         changed.append(firm.Play(d, play.events))
     start, facts, prices = hub._start(wid)
     _, outcomes = firm.replay(start, changed, facts, prices)
-    parts = [f"{k} held at {v:g} from round {round}" for k, v in checked.items()]
-    parts += [f"no {name} in round {round}" for name in drop]
+    parts = [f"{k} had stayed at {v:g} from round {round} on" for k, v in checked.items()]
+    parts += [f"{name} had not been taken in round {round}" for name in drop]
     weeks = tuple(w for o in outcomes for w in o.weeks)
     return Counterfactual(record.name, round, "; ".join(parts), record.weeks, weeks)
 
