@@ -500,3 +500,25 @@ def test_the_schema_is_migrated_once_and_a_newer_or_foreign_file_is_refused(tmp_
     (other / DB_NAME).write_bytes(b"this is not a database" * 100)
     with pytest.raises(Exception, match="not a workshops database"):
         Store(other)
+
+
+def test_a_console_prepares_the_firms_in_the_background_so_advancing_plays_at_once(tmp_path):
+    hub, created, console, seats = new_room(tmp_path)
+    play(console, seats, [1, 2])
+    fresh = Hub(tmp_path)  # a restarted server: no firm in memory
+    again = fresh.facilitator(created.code, created.key)
+    fresh.settle()
+    assert fresh.replays == 3
+    again.open_window()
+    again.advance()
+    assert fresh.replays == 3  # advancing replayed nothing
+    fresh.join(created.code, "Late")
+    again.status()  # the console notices the change and builds the new team's firm
+    fresh.settle()
+    assert fresh.replays == 4
+    again.undo()
+    fresh.settle()
+    assert fresh.replays == 8
+    again.open_window()
+    again.advance()
+    assert fresh.replays == 8

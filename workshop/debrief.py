@@ -315,7 +315,7 @@ def _counterfactuals(counterfactuals, charts, round_weeks: int) -> str:
                 ("as played", cf.actual, "solid"),
                 ("what if", cf.alternative, "dash"),
             ):
-                ys = [math.nan if w[metric] is None else w[metric] for w in weeks]
+                ys = weeks.series(metric)
                 fig.add_scatter(
                     x=list(range(len(ys))),
                     y=ys,

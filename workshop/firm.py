@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from model import CultureModel, Scenario
+from model.metrics import METRICS
 from model.params import levers
 from workshop import decisions as dec
 from workshop.errors import IntegrityError
@@ -86,9 +87,53 @@ class Outcome:
     kpis: dict[str, float]
 
 
+class Weeks(Sequence):
+    """Weekly metrics of one firm as one float array (weeks x metrics): a sequence of
+    rows like ``Row`` (None where NaN), columns as arrays with ``series``. Compact: a
+    console keeps every team's weeks in memory."""
+
+    def __init__(self, names: Sequence[str], values: np.ndarray) -> None:
+        self.names = tuple(names)
+        self.values = values
+        self.values.flags.writeable = False
+        self._index = {n: i for i, n in enumerate(self.names)}
+
+    @classmethod
+    def of(cls, rows: Sequence[Row]) -> Weeks:
+        order = {name: i for i, name in enumerate(METRICS)}  # METRICS' order, whatever the rows'
+        names = tuple(sorted({name for r in rows for name in r}, key=lambda n: (order.get(n, len(order)), n)))
+        values = np.array(
+            [[np.nan if r.get(n) is None else r[n] for n in names] for r in rows], dtype=float
+        ).reshape(len(rows), len(names))
+        return cls(names, values)
+
+    def series(self, metric: str) -> np.ndarray:
+        """The weekly values of ``metric`` (NaN where undefined), week 0 first."""
+        return self.values[:, self._index[metric]]
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return Weeks(self.names, self.values[i])
+        return {
+            n: (None if math.isnan(v) else v)
+            for n, v in zip(self.names, self.values[i].tolist(), strict=True)
+        }
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Weeks):
+            return self.names == other.names and np.array_equal(self.values, other.values, equal_nan=True)
+        return NotImplemented
+
+    __hash__ = None
+
+
 def row(metrics: dict) -> Row:
-    """A week's metrics as plain floats (None where not finite), the form stored and digested."""
-    return {k: (float(v) if math.isfinite(v) else None) for k, v in metrics.items()}
+    """A week's metrics (those ``model.metrics.METRICS`` names) as plain floats, None where
+    not finite: the form stored and digested."""
+    return {k: (float(metrics[k]) if math.isfinite(metrics[k]) else None) for k in METRICS}
 
 
 def digest(weeks: Iterable[Row]) -> str:

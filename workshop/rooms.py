@@ -33,14 +33,16 @@ answered meanwhile) and commits only if nothing changed in the meantime.
 from __future__ import annotations
 
 import json
-import math
 import threading
 import time
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from model import load_scenario
 from model.events import check_event
@@ -167,13 +169,13 @@ class TeamRecord:
 
     name: str
     rounds: tuple[RoundRecord, ...]
-    weeks: tuple[firm.Row, ...]
+    weeks: firm.Weeks
     pending: dec.Decision | None = None  # draft or submission for the round being decided
     pending_status: str | None = None
 
-    def series(self, metric: str) -> list[float]:
+    def series(self, metric: str) -> np.ndarray:
         """Weekly values of ``metric``, week 0 first (NaN where undefined)."""
-        return [math.nan if w.get(metric) is None else w[metric] for w in self.weeks]
+        return self.weeks.series(metric)
 
 
 @dataclass(frozen=True)
@@ -236,8 +238,8 @@ class Counterfactual:
     team: str
     round: int
     change: str
-    actual: tuple[firm.Row, ...]
-    alternative: tuple[firm.Row, ...]
+    actual: firm.Weeks
+    alternative: firm.Weeks
 
 
 @dataclass
@@ -275,13 +277,47 @@ class Hub:
         self._starts: dict[int, tuple[firm.Start, dec.Facts, dec.Prices]] = {}
         self._guard = threading.Lock()
         self._locks: dict[int, threading.Lock] = {}
+        self._reports: dict[int, tuple[int, tuple, tuple]] = {}  # wid -> (version, teams, events)
+        self._preparing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cx-workshop-prepare")
+        self._pending: set[int] = set()
+        self._prepared: dict[int, int] = {}  # wid -> version last prepared for
+        self.replays = 0  # firms rebuilt by replay (the tests and the benchmark read it)
 
     @property
     def data_dir(self) -> Path:
         return self.store.dir
 
     def close(self) -> None:
+        self._preparing.shutdown(wait=True, cancel_futures=True)
         self.store.close()
+
+    def prepare(self, wid: int) -> None:
+        """Rebuild, in a background thread, the live firms of workshop ``wid`` that memory
+        lacks (after a restart, an undo, new teams), so the next advance plays at once.
+        Consoles call it when opened and when the workshop changes; it is never required."""
+        with self._guard:
+            if wid in self._pending:
+                return
+            self._pending.add(wid)
+        self._preparing.submit(self._prepare, wid)
+
+    def settle(self) -> None:
+        """Wait until background preparation is done (for tests and benchmarks)."""
+        self._preparing.submit(lambda: None).result()
+
+    def _prepare(self, wid: int) -> None:
+        with self._guard:
+            self._pending.discard(wid)
+        try:
+            with self._lock(wid):
+                with self.store.read() as db:
+                    w = self._row(db, wid)
+                    histories = self._histories(db, wid, w["rounds_done"])
+                self._prepared[wid] = w["version"]
+                if w["rounds_done"] < w["rounds"]:
+                    self._firms(wid, histories)
+        except WorkshopError:
+            pass  # advancing will say what is wrong
 
     # ------------------------------------------------------------ creating, listing, deleting
     def create(self, config: WorkshopConfig) -> Created:
@@ -409,6 +445,7 @@ class Hub:
                 access.record_failure(db, "key", client, self.clock())
         if not ok:
             raise AccessDenied("wrong facilitator key for this workshop")
+        self.prepare(wid)
         return Console(self, wid)
 
     def join(self, code: str, team: str, client: str = "local") -> Seat:
@@ -553,6 +590,11 @@ class Hub:
         scenario = parse_scenario(data["scenario"]["toml"], data["scenario"]["name"])
         return firm.Start(scenario, data["seed"], data["params"], path, data["round_weeks"])
 
+    def _histories(self, db, wid: int, upto: int) -> dict[int, tuple[str, list[firm.Play], list[str]]]:
+        """Every team's name, plays of rounds 1..upto and digests of rounds 0..upto, by team id."""
+        teams = db.execute("SELECT id, name FROM teams WHERE workshop_id = ? ORDER BY id", (wid,)).fetchall()
+        return {t["id"]: (t["name"], *self._history(db, wid, t["id"], upto)) for t in teams}
+
     def _history(self, db, wid: int, tid: int, upto: int) -> tuple[list[firm.Play], list[str]]:
         """A team's plays of rounds 1..upto and its stored digests of rounds 0..upto."""
         rows = db.execute(
@@ -586,8 +628,10 @@ class Hub:
         for tid, (name, plays, digests) in histories.items():
             mine = live.get(tid)
             if mine is None or mine.digests != digests:
+                live.pop(tid, None)
                 model, outcomes = firm.replay(start, plays, facts, prices, digests, who=f"team {name}")
                 live[tid] = _Live(model, [o.digest for o in outcomes])
+                self.replays += 1
         for tid in set(live) - set(histories):
             del live[tid]
         return live
@@ -596,6 +640,8 @@ class Hub:
         with self._guard:
             self._live.pop(wid, None)
             self._starts.pop(wid, None)
+            self._reports.pop(wid, None)
+            self._prepared.pop(wid, None)
 
     def _catch_up(self, db, w, tid: int) -> None:
         """Store a new team's round 0 and, when rounds were played, play them for it unchanged."""
@@ -624,14 +670,20 @@ class Hub:
         return debrief.render(report, replays)
 
     def _report(self, wid: int) -> Report:
+        """Read from the store; the teams' records are read again only when the workshop changed."""
         with self.store.read() as db:
             w = self._row(db, wid)
             status = _status(db, w, self.clock())
-            teams = db.execute(
-                "SELECT * FROM teams WHERE workshop_id = ? ORDER BY joined, id", (wid,)
-            ).fetchall()
-            records = tuple(_record(db, w, t) for t in teams)
-            events = _event_records(db, wid)
+            cached = self._reports.get(wid)
+            if cached is not None and cached[0] == w["version"]:
+                records, events = cached[1], cached[2]
+            else:
+                teams = db.execute(
+                    "SELECT * FROM teams WHERE workshop_id = ? ORDER BY joined, id", (wid,)
+                ).fetchall()
+                records = tuple(_record(db, w, t) for t in teams)
+                events = _event_records(db, wid)
+                self._reports[wid] = (w["version"], records, events)
         return Report(
             status=status,
             created=w["created"],
@@ -757,7 +809,7 @@ class Seat(_Room):
                 raise Conflict("the workshop is over: there is nothing left to decide")
             if expect_round is not None and expect_round != r:
                 raise Conflict(
-                    f"round {expect_round} is no longer open for decisions; round {r} is being decided"
+                    f"your screen shows round {expect_round}, but round {r} is being decided; reload it"
                 )
             old = db.execute(
                 "SELECT status FROM decisions WHERE team_id = ? AND round = ?", (self.tid, r)
@@ -785,6 +837,14 @@ class Seat(_Room):
 
 class Console(_Room):
     """The facilitator's controls (only ``Hub.facilitator`` hands one out)."""
+
+    def status(self) -> Status:
+        """Where the workshop stands; when it changed (teams joined, a round undone), the
+        firms the next advance needs are prepared in the background."""
+        status = super().status()
+        if self.hub._prepared.get(self.wid) != status.version:
+            self.hub.prepare(self.wid)
+        return status
 
     def report(self) -> Report:
         """Everything about the workshop: teams, decisions, weeks, events, weights."""
@@ -823,6 +883,7 @@ class Console(_Room):
             )
             _bump(db, self.wid)
             _log(db, self.wid, now, "facilitator", "open", f"round {w['rounds_done'] + 1}")
+        self.hub.prepare(self.wid)
         return self.status()
 
     def close_window(self) -> Status:
@@ -853,28 +914,23 @@ class Console(_Room):
                 r = w["rounds_done"] + 1
                 if expect_round is not None and expect_round != r:
                     raise Conflict(f"round {expect_round} has already been played; round {r} is next")
-                teams = db.execute(
-                    "SELECT id, name FROM teams WHERE workshop_id = ? ORDER BY id", (self.wid,)
-                )
-                teams = teams.fetchall()
-                if not teams:
+                histories = hub._histories(db, self.wid, r - 1)
+                if not histories:
                     raise Conflict("no team has joined yet")
                 db.execute("UPDATE workshops SET window_open = 0, deadline = NULL WHERE id = ?", (self.wid,))
                 version = _bump(db, self.wid)
-                histories, plays, carried = {}, {}, []
-                events = {t["id"]: _events(db, self.wid, t["id"], r).get(r, ()) for t in teams}
-                for t in teams:
-                    histories[t["id"]] = (t["name"], *hub._history(db, self.wid, t["id"], r - 1))
+                plays, carried = {}, []
+                for tid in histories:
                     row = db.execute(
                         "SELECT levers, actions, status FROM decisions WHERE team_id = ? AND round = ?",
-                        (t["id"], r),
+                        (tid, r),
                     ).fetchone()
                     if row is not None and row["status"] == "submitted":
                         decision = _decision(row)
                     else:
                         decision = dec.Decision()
-                        carried.append(t["id"])
-                    plays[t["id"]] = firm.Play(decision, tuple(events[t["id"]]))
+                        carried.append(tid)
+                    plays[tid] = firm.Play(decision, tuple(_events(db, self.wid, tid, r).get(r, ())))
             try:
                 start, facts, prices = hub._start(self.wid)
                 live = hub._firms(self.wid, histories)
@@ -943,6 +999,7 @@ class Console(_Room):
                 _bump(db, self.wid)
                 _log(db, self.wid, hub.clock(), "facilitator", "undo", f"round {r}")
             hub._forget(self.wid)
+        hub.prepare(self.wid)
         return self.status()
 
     def unlock(self, team: str) -> None:
@@ -1110,7 +1167,7 @@ def counterfactual(
     _, outcomes = firm.replay(start, changed, facts, prices)
     parts = [f"{k} had stayed at {v:g} from round {round} on" for k, v in checked.items()]
     parts += [f"{name} had not been taken in round {round}" for name in drop]
-    weeks = tuple(w for o in outcomes for w in o.weeks)
+    weeks = firm.Weeks.of([w for o in outcomes for w in o.weeks])
     return Counterfactual(record.name, round, "; ".join(parts), record.weeks, weeks)
 
 
@@ -1253,9 +1310,11 @@ def _record(db, w, team) -> TeamRecord:
                 kpis=json.loads(r["kpis"]),
             )
         )
-    weeks = tuple(
-        json.loads(r["metrics"])
-        for r in db.execute("SELECT metrics FROM weeks WHERE team_id = ? ORDER BY week", (tid,))
+    weeks = firm.Weeks.of(
+        [
+            json.loads(r["metrics"])
+            for r in db.execute("SELECT metrics FROM weeks WHERE team_id = ? ORDER BY week", (tid,))
+        ]
     )
     pending = decisions.get(w["rounds_done"] + 1)
     return TeamRecord(
