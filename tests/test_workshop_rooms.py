@@ -522,3 +522,18 @@ def test_a_console_prepares_the_firms_in_the_background_so_advancing_plays_at_on
     again.open_window()
     again.advance()
     assert fresh.replays == 8
+
+
+def test_a_deleted_workshops_id_is_never_reused_so_no_process_mistakes_a_new_one_for_it(tmp_path):
+    hub, created, console, seats = new_room(tmp_path, teams=("Red",))
+    play(console, seats, [1])
+    old_id = console.wid
+    other = Hub(tmp_path)
+    other.delete(created.code)
+    again = other.create(small_config(seed=99))
+    new_console = hub.facilitator(again.code, again.key)
+    assert new_console.wid != old_id
+    hub.join(again.code, "Blue")
+    new_console.open_window()
+    new_console.advance()
+    assert new_console.report().start["seed"] == 99

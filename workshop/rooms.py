@@ -38,7 +38,6 @@ import time
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -278,7 +277,7 @@ class Hub:
         self._guard = threading.Lock()
         self._locks: dict[int, threading.Lock] = {}
         self._reports: dict[int, tuple[int, tuple, tuple]] = {}  # wid -> (version, teams, events)
-        self._preparing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cx-workshop-prepare")
+        self._preparing: list[threading.Thread] = []
         self._pending: set[int] = set()
         self._prepared: dict[int, int] = {}  # wid -> version last prepared for
         self.replays = 0  # firms rebuilt by replay (the tests and the benchmark read it)
@@ -288,7 +287,7 @@ class Hub:
         return self.store.dir
 
     def close(self) -> None:
-        self._preparing.shutdown(wait=True, cancel_futures=True)
+        self.settle()
         self.store.close()
 
     def prepare(self, wid: int) -> None:
@@ -299,11 +298,18 @@ class Hub:
             if wid in self._pending:
                 return
             self._pending.add(wid)
-        self._preparing.submit(self._prepare, wid)
+            thread = threading.Thread(
+                target=self._prepare, args=(wid,), name="cx-workshop-prepare", daemon=True
+            )
+            self._preparing = [t for t in self._preparing if t.is_alive()] + [thread]
+            thread.start()
 
     def settle(self) -> None:
         """Wait until background preparation is done (for tests and benchmarks)."""
-        self._preparing.submit(lambda: None).result()
+        with self._guard:
+            threads = list(self._preparing)
+        for thread in threads:
+            thread.join()
 
     def _prepare(self, wid: int) -> None:
         with self._guard:

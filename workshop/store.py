@@ -26,7 +26,7 @@ BUSY_TIMEOUT_MS = 15_000
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE workshops (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: processes cache by id
         code TEXT NOT NULL UNIQUE,
         title TEXT NOT NULL,
         created REAL NOT NULL,
@@ -44,7 +44,7 @@ MIGRATIONS: tuple[str, ...] = (
         provenance TEXT NOT NULL
     );
     CREATE TABLE teams (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         workshop_id INTEGER NOT NULL REFERENCES workshops(id) ON DELETE CASCADE,
         name TEXT NOT NULL,
         name_key TEXT NOT NULL,
