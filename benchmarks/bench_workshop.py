@@ -32,6 +32,7 @@ import math
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -74,6 +75,30 @@ def decision(rng: np.random.Generator, levers_now: dict) -> tuple[dict, list]:
     return moved, actions
 
 
+class Polling:
+    """A thread reading teams' views in turn (as their pages would) until stopped; it keeps the latencies."""
+
+    def __init__(self, seats) -> None:
+        self.seats, self.times, self.done = seats, [], threading.Event()
+        self.thread = threading.Thread(target=self._run)
+        self.thread.start()
+
+    def _run(self) -> None:
+        i = 0
+        while not self.done.is_set():
+            t = time.perf_counter()
+            seat = self.seats[i % len(self.seats)]
+            seat.status()
+            seat.record()
+            self.times.append(time.perf_counter() - t)
+            i += 1
+
+    def stop(self) -> list[float]:
+        self.done.set()
+        self.thread.join()
+        return self.times
+
+
 def workshop(teams: int, rounds: int, weeks: int, seed: int) -> None:
     data = tempfile.mkdtemp(prefix="cx-bench-workshop-")
     hub = Hub(data)
@@ -109,9 +134,12 @@ def workshop(teams: int, rounds: int, weeks: int, seed: int) -> None:
         if r == rounds:
             hub.settle()
             replayed = time.perf_counter() - t  # console opened -> every firm replayed and checked
+        polling = Polling(seats) if r == rounds // 2 else None  # teams' screens keep reading meanwhile
         t = time.perf_counter()
         console.advance(expect_round=r)
         took = time.perf_counter() - t
+        if polling:
+            during = polling.stop()
         t = time.perf_counter()
         console.report()
         console.status()
@@ -149,6 +177,11 @@ def workshop(teams: int, rounds: int, weeks: int, seed: int) -> None:
     print(
         f"memory: {base:.0f} MiB before the first round; after rounds 1 / {rounds // 2} / {rounds}: "
         f"{memory[0]:.0f} / {memory[rounds // 2 - 1]:.0f} / {memory[-1]:.0f} MiB"
+    )
+    print(
+        f"a team's screen reading its status and record while round {rounds // 2} was advanced (same process): "
+        f"{len(during)} reads, median {1000 * statistics.median(during):.0f} ms, "
+        f"p95 {1000 * float(np.percentile(during, 95)):.0f} ms"
     )
     print(f"debrief with {teams} counterfactual replays: {brief:.1f} s, {len(html) / 1e6:.1f} MB")
 

@@ -415,6 +415,18 @@ def test_events_for_one_team_reach_that_team_only_and_pending_ones_can_be_cancel
         console.cancel(console.report().events[0].id)
 
 
+def test_a_teams_menu_offers_its_levers_at_their_values_now_and_every_action(tmp_path):
+    hub, created, console, seats = new_room(tmp_path, fixed=("bad_practice",))
+    play(console, seats, [1])
+    menu = seats["Green"].menu()
+    assert [c.name for c in menu.levers] == list(dec.free_levers(("bad_practice",)))
+    assert [a.name for a in menu.actions] == list(dec.ACTIONS)
+    bought = {a.name: a for a in menu.actions}["service_investment"]
+    assert bought.lever == "self_service" and bought.value == 0.4  # what Green bought in round 1
+    red = {c.name: c for c in seats["Red"].menu().levers}
+    assert red["empowerment"].value == 0.9 and (red["empowerment"].lo, red["empowerment"].hi) == (0.0, 1.0)
+
+
 def test_an_actions_price_is_what_the_firm_is_charged(tmp_path):
     hub, created, console, seats = new_room(tmp_path, teams=("A", "B"))
     actions = [

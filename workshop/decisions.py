@@ -251,6 +251,51 @@ class Decision:
         return {"levers": dict(self.levers), "actions": [dict(a) for a in self.actions]}
 
 
+@dataclass(frozen=True)
+class LeverChoice:
+    """A lever a team may set: its value now and the registry's range, unit and meaning."""
+
+    name: str
+    value: float
+    lo: float
+    hi: float
+    unit: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class ActionChoice:
+    """An action a team may take; ``lever`` and ``value`` name what it raises and from where."""
+
+    name: str
+    label: str
+    help: str
+    lever: str | None
+    value: float | None
+
+
+@dataclass(frozen=True)
+class Menu:
+    """Everything a team's screen offers for one round."""
+
+    levers: tuple[LeverChoice, ...]
+    actions: tuple[ActionChoice, ...]
+
+
+def menu(in_play: tuple[str, ...], levers_now: Mapping[str, float]) -> Menu:
+    """The choices of a round, given the levers in play and the firm's lever values now."""
+    return Menu(
+        tuple(
+            LeverChoice(n, levers_now[n], SPECS[n].lo, SPECS[n].hi, SPECS[n].unit, SPECS[n].meaning)
+            for n in in_play
+        ),
+        tuple(
+            ActionChoice(a.name, a.label, a.help, a.owns, levers_now[a.owns] if a.owns else None)
+            for a in ACTIONS.values()
+        ),
+    )
+
+
 def free_levers(fixed: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The levers a team sets freely: policy levers not bought through an action nor fixed."""
     return tuple(n for n in policy_levers() if n not in OWNED and n not in fixed)
