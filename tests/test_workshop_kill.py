@@ -4,7 +4,6 @@ uninterrupted one."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -46,7 +45,31 @@ def stored(data_dir, code):
     } | {(report.status.rounds_done + 1, t.name) for t in report.teams if t.pending_status == "submitted"}
 
 
+def reference(tmp_path):
+    """The same workshop played without interruption, in this process."""
+    hub = Hub(tmp_path / "reference", clock=Clock())
+    created = hub.create(small_config(**CONFIG))
+    console = hub.facilitator(created.code, created.key)
+    seats = {name: hub.join(created.code, name) for name in TEAMS}
+    play(console, seats, range(1, CONFIG["rounds"] + 1), PLAN)
+    return console.report()
+
+
+def same_rounds(mine, theirs, rounds: int) -> None:
+    """Every team's decisions, costs, scores and weeks of the first ``rounds`` rounds agree."""
+    weeks = 1 + rounds * CONFIG["round_weeks"]
+    for a, b in zip(mine.teams, theirs.teams, strict=True):
+        assert a.name == b.name
+        assert [(r.decision, r.status, r.charged, r.kpis) for r in a.rounds[: rounds + 1]] == [
+            (r.decision, r.status, r.charged, r.kpis) for r in b.rounds[: rounds + 1]
+        ]
+        assert a.weeks[:weeks] == b.weeks[:weeks]
+    if rounds:
+        assert [vars(s) for s in mine.leaderboard(rounds)] == [vars(s) for s in theirs.leaderboard(rounds)]
+
+
 def test_kill_9_mid_workshop_loses_nothing_and_replays_to_the_same_end(tmp_path):
+    expected = reference(tmp_path)
     data = tmp_path / "data"
     hub = Hub(data)
     created = hub.create(small_config(**CONFIG))
@@ -76,29 +99,16 @@ def test_kill_9_mid_workshop_loses_nothing_and_replays_to_the_same_end(tmp_path)
         for team in report.teams:  # every team's history complete to the rounds done
             assert [r.round for r in team.rounds] == list(range(done + 1))
             assert len(team.weeks) == 1 + done * CONFIG["round_weeks"]
+        same_rounds(report, expected, done)  # every team, decision and score as they should be
     assert cut_mid_round >= 1, "no kill landed inside an advance"
 
     proc = start_driver(data, created.code, created.key, tokens)
     out, _ = proc.communicate(timeout=300)
     assert proc.returncode == 0 and out.strip().endswith("done"), out
 
-    # the same workshop played without interruption, in this process
-    ref_hub = Hub(tmp_path / "reference", clock=Clock())
-    ref = ref_hub.create(small_config(**CONFIG))
-    console = ref_hub.facilitator(ref.code, ref.key)
-    seats = {name: ref_hub.join(ref.code, name) for name in TEAMS}
-    play(console, seats, range(1, CONFIG["rounds"] + 1), PLAN)
-    expected, got = console.report(), Hub(data).report(created.code)
+    got = Hub(data).report(created.code)
     assert got.status.rounds_done == expected.status.rounds_done == CONFIG["rounds"]
-    for mine, theirs in zip(got.teams, expected.teams, strict=True):
-        assert mine.name == theirs.name
-        assert [(r.decision, r.status, r.charged, r.kpis) for r in mine.rounds] == [
-            (r.decision, r.status, r.charged, r.kpis) for r in theirs.rounds
-        ]
-        assert mine.weeks == theirs.weeks
-    assert json.dumps([vars(s) for s in got.leaderboard()]) == json.dumps(
-        [vars(s) for s in expected.leaderboard()]
-    )
+    same_rounds(got, expected, CONFIG["rounds"])
 
 
 def test_the_driver_plays_a_workshop_to_its_end(tmp_path, capsys):
