@@ -171,7 +171,7 @@ class Console(_Room):
         """Where the workshop stands; when it changed (teams joined, a round undone), the
         firms the next advance needs are prepared in the background."""
         status = super().status()
-        if self.hub._prepared.get(self.wid) != status.version:
+        if self.hub._prepared.get(self.wid) != (status.rounds_done, len(status.teams)):
             self.hub.prepare(self.wid)
         return status
 

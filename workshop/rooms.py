@@ -141,7 +141,7 @@ class Hub:
         self._reports: dict[int, tuple[int, tuple, tuple]] = {}  # wid -> (version, teams, events)
         self._preparing: list[threading.Thread] = []
         self._pending: set[int] = set()
-        self._prepared: dict[int, int] = {}  # wid -> version last prepared for
+        self._prepared: dict[int, tuple[int, int]] = {}  # wid -> (rounds done, teams) last prepared for
         self.replays = 0  # firms rebuilt by replay (the tests and the benchmark read it)
 
     @property
@@ -181,7 +181,7 @@ class Hub:
                 with self.store.read() as db:
                     w = self._row(db, wid)
                     histories = self._histories(db, wid, w["rounds_done"])
-                self._prepared[wid] = w["version"]
+                self._prepared[wid] = (w["rounds_done"], len(histories))
                 if w["rounds_done"] < w["rounds"]:
                     self._firms(wid, histories)
         except WorkshopError:
