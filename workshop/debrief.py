@@ -47,7 +47,7 @@ CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1100px;
        padding: 0 1rem; color: #1f2933; line-height: 1.45; }
 h1 { margin-bottom: 0.2rem; } h2 { border-bottom: 2px solid #d9e2ec; padding-bottom: 0.2rem; margin-top: 2.2rem; }
-.meta { color: #52606d; } .note { color: #52606d; font-size: 0.9rem; }
+.meta { color: #52606d; } .note { color: #52606d; font-size: 0.9rem; } td .note { white-space: nowrap; }
 table { border-collapse: collapse; margin: 0.6rem 0 1rem; font-size: 0.9rem; width: 100%; }
 th, td { border-bottom: 1px solid #e4e7eb; padding: 0.25rem 0.5rem; text-align: right; vertical-align: top; }
 th:first-child, td:first-child, td.text, th.text { text-align: left; }
