@@ -37,6 +37,7 @@ import numpy as np
 from model import CultureModel, Scenario
 from model.metrics import METRICS
 from model.params import levers
+from model.scenario import Event
 from workshop import decisions as dec
 from workshop.errors import IntegrityError
 from workshop.scorecard import kpis
@@ -59,20 +60,12 @@ class Start:
 
 
 @dataclass(frozen=True)
-class Fired:
-    """A facilitator's event in a round: ``week`` 0 fires before the round's first week."""
-
-    week: int
-    kind: str
-    options: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class Play:
-    """What happens to one firm in one round: the team's decision and the events it meets."""
+    """What happens to one firm in one round: the team's decision and the facilitator's
+    events it meets (their ``step`` is the week of the round: 0 fires before its first week)."""
 
     decision: dec.Decision = field(default_factory=dec.Decision)
-    events: tuple[Fired, ...] = ()
+    events: tuple[Event, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,7 +164,7 @@ def play_round(
     align(model, start.seed, first, 1)
     charged = dec.apply(model, play.decision, facts, prices)
     for event in play.events:
-        model.schedule_at(first + event.week, event.kind, **event.options)
+        model.schedule_at(first + event.step, event.type, **event.options)
     weeks = []
     for week in range(first + 1, first + start.round_weeks + 1):
         align(model, start.seed, week, 0)

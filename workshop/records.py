@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from model.scenario import Event
 from workshop import decisions as dec
 from workshop import firm
 from workshop.errors import WorkshopError
@@ -84,17 +85,15 @@ def levers_now(db, tid: int, r: int) -> dict[str, float]:
     return json.loads(row["levers"])
 
 
-def events(db, wid: int, tid: int, upto: int) -> dict[int, list[firm.Fired]]:
+def events(db, wid: int, tid: int, upto: int) -> dict[int, list[Event]]:
     """The events a team meets in rounds 1..upto, by round (in the order they were fired)."""
-    out: dict[int, list[firm.Fired]] = {}
+    out: dict[int, list[Event]] = {}
     for row in db.execute(
         "SELECT round, week, kind, options FROM events WHERE workshop_id = ? AND round <= ?"
         " AND (team_id IS NULL OR team_id = ?) ORDER BY id",
         (wid, upto, tid),
     ):
-        out.setdefault(row["round"], []).append(
-            firm.Fired(row["week"], row["kind"], json.loads(row["options"]))
-        )
+        out.setdefault(row["round"], []).append(Event(row["week"], row["kind"], json.loads(row["options"])))
     return out
 
 
