@@ -1,8 +1,8 @@
-"""``run.py workshop new|list|show|export|delete``: workshops from the command line.
+"""``cxlab workshop new|list|show|export|delete``: workshops from the command line.
 
-``add_parser(subparsers)`` adds the ``workshop`` command to any argparse
-command line; the owner of the data directory needs no facilitator key here.
-Every refusal is one line on stderr and exit code 2.
+``register(commands)`` adds them to the ``cxlab`` command line (``cxlab.cli``).
+The owner of the data directory needs no facilitator key here. Every refusal
+(a ``WorkshopError``) is one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -19,17 +19,18 @@ from workshop.rooms import Hub, WorkshopConfig
 from workshop.scorecard import MEASURES
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``workshop`` and its subcommands to ``subparsers`` (from ``add_subparsers``)."""
-    top = subparsers.add_parser("workshop", help="workshop rooms: create, list, show, export, delete")
+def register(commands) -> None:
+    """Add ``workshop`` and its subcommands to the ``cxlab`` command line (``cxlab.cli.Commands``)."""
+    commands.user_errors(WorkshopError)
+    top = commands.add("workshop", _missing, "workshop rooms: create, list, show, export, delete")
     sub = top.add_subparsers(dest="workshop_command", required=True)
 
     def command(name: str, help: str, func) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help)
+        p = sub.add_parser(name, help=help, description=help)
         p.add_argument(
             "--data", default=None, metavar="DIR", help="data directory (default: the per-user one)"
         )
-        p.set_defaults(func=lambda args: _run(func, args))
+        p.set_defaults(func=func)
         return p
 
     p = command("new", "create a workshop; prints its join code and facilitator key", _new)
@@ -56,24 +57,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = command("delete", "delete a workshop and everything of it", _delete)
     p.add_argument("code")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    return top
 
 
-def _run(func, args) -> int:
-    try:
-        return func(args)
-    except WorkshopError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+def _missing(args) -> int:
+    raise WorkshopError("name a workshop command: new, list, show, export or delete")
 
 
 def _new(args) -> int:
-    params = {}
-    for pair in args.set:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise WorkshopError(f"--set expects name=value, got '{pair}'")
-        params[name.strip()] = value.strip()
+    from cxlab.cli import parse_sets
+
+    params = parse_sets(args.set)
     hub = Hub(args.data)
     created = hub.create(
         WorkshopConfig(
