@@ -11,7 +11,7 @@ from workshop_helpers import SMALL
 
 from model import load_scenario
 from model.departments import DEPARTMENTS
-from model.params import SPECS, levers
+from model.params import levers
 from workshop import InvalidInput, firm
 from workshop import decisions as dec
 from workshop.scorecard import MEASURES, check_weights, kpis, leaderboard, points
@@ -73,10 +73,9 @@ def test_kpis_read_the_last_week_and_annualise_turnover_over_the_weeks_played():
 # --------------------------------------------------------------------------- decisions
 def test_the_levers_come_from_the_registry_and_bought_ones_are_not_free():
     policy = dec.policy_levers()
-    assert set(policy) == {n for n in levers() if SPECS[n].group == "levers"}
-    assert dec.OWNED == {"hiring_culture_fit", "self_service", "partner_reliability"} and dec.OWNED <= set(
-        policy
-    )
+    assert list(policy) == [n for n in levers() if n not in dec.WORLD] and dec.WORLD < set(levers())
+    assert dec.OWNED == {"product_quality", "hiring_culture_fit", "self_service", "partner_reliability"}
+    assert dec.OWNED <= set(policy)
     assert set(dec.free_levers()) == set(policy) - dec.OWNED
     assert "empowerment" not in dec.free_levers(fixed=("empowerment",))
 

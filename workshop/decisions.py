@@ -1,17 +1,17 @@
 """What a team decides each round: lever settings, and actions that cost money.
 
-Levers come from the parameter registry (``model.params.levers``): those of
-its ``levers`` group are a team's to set. The registry also marks three
-parameters of the market and the product as levers for the explorer
-(``product_quality``, ``negative_wom_weight``, ``social_amplification``); in a
-workshop they are the world's, moved by the facilitator's events, not a team's.
+Levers come from the parameter registry (``model.params.levers``). Two of
+them are the market's, not a firm's (``WORLD``: how much further bad news
+travels, and social media's reach); in a workshop they stay as the scenario
+sets them, and the facilitator's events (a viral complaint) stand for the world.
 
-Three policy levers cost nothing in the model to move, yet are bought in
-real life: culture-fit hiring (recruiting for values), self-service (a portal,
-an FAQ) and the logistics partner's reliability (a better contract). In a
-workshop a team raises them only through an action with a one-off price, so
-that no free setting dominates. The other actions: a culture programme, and
-layoffs (the cost cutter's move, which costs severance now and saves wages later).
+Four levers cost nothing in the model to move, yet are bought in real life:
+product quality (development), culture-fit hiring (recruiting for values),
+self-service (a portal, an FAQ) and the logistics partner's reliability (a
+better contract). In a workshop a team raises them only through an action with
+a one-off price (``OWNED``), so that no free setting dominates. The other
+actions: a culture programme, and layoffs (the cost cutter's move, which costs
+severance now and saves wages later).
 
 Prices are in the firm's own currency, in weeks of its wage (``Prices``), and
 are fixed for a workshop when it is created, so a replay charges the same.
@@ -28,10 +28,13 @@ from model.departments import DEPARTMENTS
 from model.params import SPECS, ParameterError, coerce, levers
 from workshop.errors import InvalidInput
 
+# The registry's levers that belong to the market, not to a firm's decisions.
+WORLD = frozenset({"negative_wom_weight", "social_amplification"})
+
 
 def policy_levers() -> tuple[str, ...]:
-    """The registry's levers of the policy group, in registry order."""
-    return tuple(name for name in levers() if SPECS[name].group == "levers")
+    """The registry's levers a firm decides (set freely or bought), in registry order."""
+    return tuple(name for name in levers() if name not in WORLD)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Prices:
     severance_weeks: float = 8.0  # per person laid off
     values_hiring_weeks: float = 2.0  # of the whole wage bill, per unit of hiring_culture_fit raised
     service_investment_weeks: float = 4.0  # of the whole wage bill, per unit of self_service raised
+    product_investment_weeks: float = 12.0  # of the whole wage bill, per unit of product_quality raised
     logistics_contract_weeks: float = 8.0  # of the whole wage bill, per unit of partner_reliability raised
 
     @classmethod
@@ -202,6 +206,13 @@ ACTIONS: dict[str, Action] = {
             _programme_check,
             _programme_price,
             _programme_apply,
+        ),
+        _investment(
+            "product_investment",
+            "Product investment",
+            "product_quality",
+            "product_investment_weeks",
+            "Development work on the product itself: raises its base quality, the touchpoint customers weigh most.",
         ),
         _investment(
             "values_hiring",
