@@ -12,12 +12,14 @@ MAX_CLIENT = 200
 
 
 def whole(value: object, what: str, lo: int, hi: int) -> int:
+    """``value`` as a whole number in ``[lo, hi]``, or ``InvalidInput`` naming ``what``."""
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise InvalidInput(f"{what} must be a whole number from {lo} to {hi}, got {value!r}")
     return int(value)
 
 
 def text(value: object, what: str, longest: int) -> str:
+    """``value`` as one line of text (spaces collapsed), not empty, not too long, no control characters."""
     if not isinstance(value, str):
         raise InvalidInput(f"{what} must be text")
     text = " ".join(value.split())
@@ -31,10 +33,12 @@ def text(value: object, what: str, longest: int) -> str:
 
 
 def name_key(name: str) -> str:
+    """What makes two team names the same name (case, spaces and Unicode forms ignored)."""
     return unicodedata.normalize("NFKC", " ".join(name.split())).casefold()
 
 
 def client(client: object) -> str:
+    """A client's identity for rate limits (its address), bounded in length."""
     return str(client)[:MAX_CLIENT] if client else "unknown"
 
 
@@ -55,6 +59,7 @@ def scenario_data(scenario) -> dict:
 
 
 def read_chart(path: str | Path | None) -> tuple[bytes | None, dict | None]:
+    """An org chart's bytes and what identifies it (name, SHA-256, suffix), to store in a workshop."""
     if path is None:
         return None, None
     path = Path(path)
@@ -69,6 +74,7 @@ def read_chart(path: str | Path | None) -> tuple[bytes | None, dict | None]:
 
 
 def package_version() -> str:
+    """This package's installed version, for provenance."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:

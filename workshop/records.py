@@ -18,15 +18,18 @@ def round_weeks(w) -> int:
 
 
 def dump(data) -> str:
+    """JSON in one canonical form (sorted keys, no NaN): what is stored."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 def bump(db, wid: int) -> int:
+    """Count a change to workshop ``wid``; returns its new version."""
     db.execute("UPDATE workshops SET version = version + 1 WHERE id = ?", (wid,))
     return db.execute("SELECT version FROM workshops WHERE id = ?", (wid,)).fetchone()[0]
 
 
 def log(db, wid: int, at: float, actor: str, action: str, detail: str) -> None:
+    """Add a line to the workshop's activity log."""
     db.execute(
         "INSERT INTO log (workshop_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)",
         (wid, at, actor, action, detail),
@@ -34,10 +37,12 @@ def log(db, wid: int, at: float, actor: str, action: str, detail: str) -> None:
 
 
 def decision(row) -> dec.Decision:
+    """The decision stored in a ``decisions`` row."""
     return dec.Decision(json.loads(row["levers"]), tuple(json.loads(row["actions"])))
 
 
 def store_decision(db, tid: int, r: int, decision: dec.Decision, status: str, now: float) -> None:
+    """Store (or replace) team ``tid``'s decision for round ``r``."""
     data = decision.as_json()
     db.execute(
         "INSERT OR REPLACE INTO decisions (team_id, round, levers, actions, status, updated) VALUES (?, ?, ?, ?, ?, ?)",
@@ -46,6 +51,7 @@ def store_decision(db, tid: int, r: int, decision: dec.Decision, status: str, no
 
 
 def store_outcome(db, tid: int, r: int, outcome: firm.Outcome, first_week: int) -> None:
+    """Store round ``r``'s result and its weeks, numbered from ``first_week``."""
     db.execute(
         "INSERT INTO results (team_id, round, digest, levers, charged, kpis) VALUES (?, ?, ?, ?, ?, ?)",
         (tid, r, outcome.digest, dump(outcome.levers), outcome.charged, dump(outcome.kpis)),
@@ -57,6 +63,7 @@ def store_outcome(db, tid: int, r: int, outcome: firm.Outcome, first_week: int) 
 
 
 def outcome_json(outcome: firm.Outcome) -> dict:
+    """An outcome as JSON data (the starting round kept in a workshop's settings)."""
     return {
         "weeks": outcome.weeks,
         "digest": outcome.digest,
@@ -67,18 +74,22 @@ def outcome_json(outcome: firm.Outcome) -> dict:
 
 
 def outcome_from_json(data: dict) -> firm.Outcome:
+    """The outcome ``outcome_json`` wrote."""
     return firm.Outcome(data["weeks"], data["digest"], data["charged"], data["levers"], data["kpis"])
 
 
 def facts_json(facts: dec.Facts) -> dict:
+    """A firm's price facts as JSON data."""
     return {"wage": facts.wage, "positions": facts.positions, "staff_positions": facts.staff_positions}
 
 
 def facts(data: dict) -> dec.Facts:
+    """The facts ``facts_json`` wrote."""
     return dec.Facts(data["wage"], data["positions"], data["staff_positions"])
 
 
 def levers_now(db, tid: int, r: int) -> dict[str, float]:
+    """Team ``tid``'s lever values at the end of round ``r``."""
     row = db.execute("SELECT levers FROM results WHERE team_id = ? AND round = ?", (tid, r)).fetchone()
     if row is None:
         raise WorkshopError(f"round {r} of this team has no stored result")
@@ -98,6 +109,7 @@ def events(db, wid: int, tid: int, upto: int) -> dict[int, list[Event]]:
 
 
 def event_records(db, wid: int) -> tuple[EventRecord, ...]:
+    """Every event of the workshop, played or pending, in the order fired."""
     rows = db.execute(
         "SELECT e.*, t.name AS team FROM events e LEFT JOIN teams t ON t.id = e.team_id"
         " WHERE e.workshop_id = ? ORDER BY e.id",
@@ -110,6 +122,7 @@ def event_records(db, wid: int) -> tuple[EventRecord, ...]:
 
 
 def status(db, w, now: float) -> Status:
+    """Workshop row ``w``'s status at time ``now``."""
     r = w["rounds_done"] + 1
     teams = db.execute(
         "SELECT t.name, t.joined, d.status FROM teams t LEFT JOIN decisions d ON d.team_id = t.id AND d.round = ?"
@@ -136,6 +149,7 @@ def status(db, w, now: float) -> Status:
 
 
 def record(db, w, team) -> TeamRecord:
+    """A team's record: its rounds, weeks and pending decision."""
     tid = team["id"]
     decisions = {
         r["round"]: r for r in db.execute("SELECT * FROM decisions WHERE team_id = ? ORDER BY round", (tid,))

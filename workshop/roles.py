@@ -469,7 +469,7 @@ class Console(_Room):
 
 def counterfactual(
     hub: Hub, wid: int, report: Report, record: TeamRecord, round: int, levers: dict, drop: tuple
-):
+) -> Counterfactual:
     """See ``Console.counterfactual``."""
     played = report.status.rounds_done
     if isinstance(round, bool) or not isinstance(round, int) or not 1 <= round <= played:
