@@ -17,7 +17,6 @@ from scipy import stats
 from experiments.design import ANALYSIS_STREAM, derive_seed
 from experiments.outcomes import Outcome, outcome_table
 
-ID_COLUMNS = ("run_id", "condition", "replicate", "seed", "step")
 TRUSTED_HALF_WIDTH = 0.1  # Sobol intervals wider than +-0.1 rank factors only roughly
 RESAMPLES = 1000
 

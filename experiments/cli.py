@@ -1,8 +1,5 @@
-"""The ``experiment`` and ``report`` commands: their options and what they do.
-
-``add_experiment_arguments`` and ``add_report_arguments`` fill a subcommand's
-parser, so any front end (``run.py``, a console script) offers the same options.
-"""
+"""The ``experiment`` and ``report`` subcommands of ``cxlab`` (registered by ``register``):
+their options and what they do."""
 
 from __future__ import annotations
 
@@ -109,7 +106,7 @@ def run_experiment_command(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print(
                 f"interrupted: the finished runs are saved in {out}; "
-                f"continue with: python run.py experiment {args.spec} --out {out} --resume",
+                f"continue with: cxlab experiment {args.spec} --out {out} --resume",
                 file=sys.stderr,
             )
             raise
@@ -121,7 +118,7 @@ def run_experiment_command(args: argparse.Namespace) -> int:
     )
     if summary.failed:
         print(f"failed runs are described in {out / 'failed'}; --resume retries them", file=sys.stderr)
-    print(f"report: python run.py report {out}")
+    print(f"report: cxlab report {out}")
     return 1 if summary.failed else 0
 
 
@@ -186,3 +183,14 @@ def report_command(args: argparse.Namespace) -> int:
     _print_warnings(caught)
     print(f"report written to {index}")
     return 0
+
+
+def register(commands) -> None:
+    """The ``experiment`` and ``report`` subcommands (see ``cxlab.cli``)."""
+    from experiments.spec import SpecError
+
+    commands.user_errors(SpecError)
+    add_experiment_arguments(
+        commands.add("experiment", run_experiment_command, "run a batch experiment from a TOML spec")
+    )
+    add_report_arguments(commands.add("report", report_command, "summarise an experiment's results"))

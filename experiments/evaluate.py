@@ -17,9 +17,8 @@ import psutil
 
 from experiments.design import recorded_steps
 from experiments.store import encode_run
-from model.model import CultureModel
 from model.scenario import Scenario
-from model.simulate import model_table, provenance
+from model.simulate import model_table, provenance, run_model
 
 
 @dataclass(frozen=True)
@@ -62,16 +61,22 @@ class RunResult:
 
 def simulate_task(task: RunTask) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Build the model, schedule the spec's events, run it; return the kept table and provenance."""
-    model = CultureModel(task.scenario, rng=task.seed, **task.params)
-    for step, kind, options in task.events:
-        model.schedule_at(step, kind, **options)
     deadline = None if task.timeout is None else time.perf_counter() + task.timeout
-    for _ in range(task.steps):
-        model.step()
+
+    def watch(model) -> None:
         if deadline is not None and time.perf_counter() > deadline:
             raise RunTimeout(
                 f"stopped after {model.steps} of {task.steps} steps: over the {task.timeout:g} s limit"
             )
+
+    model = run_model(
+        task.scenario,
+        steps=task.steps,
+        seed=task.seed,
+        params=task.params,
+        events=task.events,
+        after_step=watch,
+    )
     table = model_table(model)
     if task.record != "every_step":
         table = table[table["step"].isin(recorded_steps(task.record, task.steps))]

@@ -115,7 +115,7 @@ def _build(root: Path, manifest: dict[str, Any], out: Path) -> Path:
 
 # ---------------------------------------------------------------- plots
 def _title(outcome: str) -> str:
-    return f"{outcome}: {METRICS.get(outcome, '')}"
+    return f"{outcome}: {METRICS[outcome].meaning if outcome in METRICS else ''}"
 
 
 def _colors(n: int) -> list:

@@ -6,7 +6,7 @@ Layout::
     DIR/runs/<run_id>.parquet the run's tidy table, its provenance and identity in the schema metadata
     DIR/failed/<run_id>.json  the error of a run that raised (removed if a retry succeeds)
     DIR/strays/               files found under runs/ that belong to no run of this experiment
-    DIR/report/               what ``python run.py report DIR`` writes
+    DIR/report/               what ``cxlab report DIR`` writes
 
 Every file appears whole or not at all (written to a temporary name, then
 ``os.replace``), so an experiment killed at any moment keeps every run that
@@ -19,11 +19,9 @@ only scaffolding and is cleaned on the next start.
 from __future__ import annotations
 
 import fcntl
-import functools
 import hashlib
 import json
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -32,7 +30,6 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +40,7 @@ import pyarrow.parquet as pq
 
 from experiments.design import LIMITS, Design, Limits, Run, build_design, extends
 from experiments.spec import ExperimentSpec, SpecError, core_dict
+from model.simulate import versions
 
 FORMAT = 2
 _ARROW_TYPE = {int: pa.int64(), float: pa.float64(), str: pa.string()}
@@ -54,7 +52,6 @@ CODE = (
     ROOT / "experiments" / "design.py",
     ROOT / "experiments" / "evaluate.py",
 )
-PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "scipy", "networkx", "SALib", "dask", "distributed")
 RUN_KEY = b"cxlab_run"  # a run file's identity: run id, seed, experiment id, core fingerprint
 SCAFFOLDING = (".lock", "runs", "failed")  # what a runner creates before its manifest
 
@@ -79,18 +76,6 @@ def code_fingerprint() -> str:
                 digest.update(path.read_bytes())
     digest.update(json.dumps(versions(), sort_keys=True).encode())
     return digest.hexdigest()
-
-
-@functools.cache
-def versions() -> dict[str, str]:
-    """Python and the package versions the results were made with (looked up once a process)."""
-    out = {"python": platform.python_version()}
-    for pkg in PACKAGES:
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "missing"
-    return out
 
 
 def git_state() -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from model.params import Params
 from model.sampling import thinned
 
 
@@ -124,7 +125,7 @@ def hire_mean(labour_mean: float, culture_fit: float, target: float) -> float:
 
 
 def culture_map(
-    upward: sp.csr_matrix, peers: sp.csr_matrix, executive: np.ndarray, frontline: np.ndarray, p
+    upward: sp.csr_matrix, peers: sp.csr_matrix, executive: np.ndarray, frontline: np.ndarray, p: Params
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """The deterministic part of a culture week as one affine map ``c -> M c + b``.
 
@@ -163,7 +164,7 @@ def culture_week(
     return new if present.all() else np.where(present, new, c)
 
 
-def skill_week(s: np.ndarray, tenure: np.ndarray, p) -> np.ndarray:
+def skill_week(s: np.ndarray, tenure: np.ndarray, p: Params) -> np.ndarray:
     """Onboarding and re-training raise skill toward 1; it decays without practice:
     ``s + (onboarding + training) (1 - s) - decay s``."""
     # linear in s from (onboarding +) training at s = 0 to 1 - decay at s = 1, so within
@@ -176,7 +177,7 @@ def skill_week(s: np.ndarray, tenure: np.ndarray, p) -> np.ndarray:
     return new
 
 
-def wellbeing_target(overload: np.ndarray, frontline: np.ndarray, p) -> np.ndarray:
+def wellbeing_target(overload: np.ndarray, frontline: np.ndarray, p: Params) -> np.ndarray:
     """Wellbeing that current conditions warrant: care lifts it, overload and
     defending deliberate traps wear it down."""
     target = -p.overload_penalty * overload
@@ -191,13 +192,13 @@ def wellbeing_week(w: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray
     return w + rate * (target - w)
 
 
-def quit_probability(w: np.ndarray, p) -> np.ndarray:
+def quit_probability(w: np.ndarray, p: Params) -> np.ndarray:
     """Weekly quit probability: hazard ``base * exp(sensitivity (base_w - w))``."""
     hazard = p.base_quit_rate * np.exp(p.quit_sensitivity * (p.wellbeing_base - w))
     return -np.expm1(-hazard)
 
 
-def quitters(w: np.ndarray, present: np.ndarray | None, p, rng: np.random.Generator) -> np.ndarray:
+def quitters(w: np.ndarray, present: np.ndarray | None, p: Params, rng: np.random.Generator) -> np.ndarray:
     """Positions (ascending) whose employee quits this week: each present one
     (everyone if ``present`` is None) with probability ``quit_probability(w)``
     (by thinning, since few quit in any one week)."""
@@ -209,7 +210,9 @@ def quitters(w: np.ndarray, present: np.ndarray | None, p, rng: np.random.Genera
     return thinned(len(w), bound, lambda i: np.where(present[i], quit_probability(w[i], p), 0.0), rng)
 
 
-def service_quality(c: np.ndarray, s: np.ndarray, w: np.ndarray, frontline: np.ndarray, p) -> np.ndarray:
+def service_quality(
+    c: np.ndarray, s: np.ndarray, w: np.ndarray, frontline: np.ndarray, p: Params
+) -> np.ndarray:
     """Quality of the service each employee delivers, 0..1: a weighted mean of
     customer focus, skill and wellbeing, and for front-line staff also of
     empowerment (the authority to fix a problem on the spot)."""

@@ -11,6 +11,7 @@ import numpy as np
 from scipy.special import expit, logit
 
 from model.departments import DEPT_INDEX, TOUCHPOINTS
+from model.params import Params
 from model.sampling import thinned
 
 PROSPECT, ACTIVE, CHURNED = 0, 1, 2
@@ -93,14 +94,14 @@ def touchpoint_score(base: float | np.ndarray, staff: np.ndarray, employee_share
     return (1.0 - employee_share) * base + employee_share * staff
 
 
-def failures(scores: np.ndarray, p, rng: np.random.Generator) -> np.ndarray:
+def failures(scores: np.ndarray, p: Params, rng: np.random.Generator) -> np.ndarray:
     """Whether each touchpoint goes wrong: ``problem_base + problem_slope (1 - score)``."""
     prob = np.minimum(np.maximum(p.problem_base + p.problem_slope * (1.0 - scores), 0.0), 1.0)
     return rng.random(scores.shape) < prob
 
 
 def experience(
-    scores: np.ndarray, failed: np.ndarray, resolution: np.ndarray, price_fairness: np.ndarray, p
+    scores: np.ndarray, failed: np.ndarray, resolution: np.ndarray, price_fairness: np.ndarray, p: Params
 ) -> np.ndarray:
     """Overall experience 0..1: importance-weighted touchpoints [seed002].
 
@@ -121,50 +122,61 @@ def experience(
     return (parts + p.weight_price * price_fairness) / total
 
 
-def expectation_anchor(p) -> float:
+def expectation_anchor(p: Params) -> float:
     """Expectation set by what marketing and sales promise [seed002]."""
     return p.expectation_base + p.promise_effect * (p.marketing_promise - 0.5)
 
 
-def satisfaction(experience_: np.ndarray, expectation: np.ndarray, p) -> np.ndarray:
+def satisfaction(experience_: np.ndarray, expectation: np.ndarray, p: Params) -> np.ndarray:
     """Satisfaction with one experience: logistic in (experience - expectation);
     exactly meeting expectations gives the merely acceptable level [seed001]."""
     return expit(logit(p.acceptable_satisfaction) + (experience_ - expectation) / p.disconfirmation_scale)
 
 
+# The 0-10 likelihood to recommend and its NPS bands [reichheld2003]: promoters
+# score PROMOTER_MIN or more, detractors DETRACTOR_MAX or less, passives in between.
+SCORE_MAX = 10
+PROMOTER_MIN = 9
+DETRACTOR_MAX = 6
+PROMOTER_BAND = f"{PROMOTER_MIN}-{SCORE_MAX}"
+PASSIVE_BAND = f"{DETRACTOR_MAX + 1}-{PROMOTER_MIN - 1}"
+DETRACTOR_BAND = f"0-{DETRACTOR_MAX}"
+
+
 def recommendation_score(sat: np.ndarray) -> np.ndarray:
-    """0-10 likelihood to recommend [reichheld2003]."""
-    return np.minimum(np.maximum(np.rint(10.0 * sat), 0.0), 10.0).astype(np.int8)
+    """0-``SCORE_MAX`` likelihood to recommend [reichheld2003]."""
+    return np.minimum(np.maximum(np.rint(SCORE_MAX * sat), 0.0), SCORE_MAX).astype(np.int8)
 
 
 def promoter_shares(scores: np.ndarray) -> tuple[float, float]:
-    """Shares of promoters (9-10) and detractors (0-6) among 0-10 scores."""
+    """Shares of promoters and detractors (see ``PROMOTER_MIN``, ``DETRACTOR_MAX``) among scores."""
     if len(scores) == 0:
         return 0.0, 0.0
-    counts = np.bincount(scores, minlength=11)
-    return float(counts[9:].sum() / len(scores)), float(counts[:7].sum() / len(scores))
+    counts = np.bincount(scores, minlength=SCORE_MAX + 1)
+    promoters, detractors = counts[PROMOTER_MIN:].sum(), counts[: DETRACTOR_MAX + 1].sum()
+    return float(promoters / len(scores)), float(detractors / len(scores))
 
 
 def nps(scores: np.ndarray) -> float:
-    """Net Promoter Score: % promoters (9-10) - % detractors (0-6)."""
+    """Net Promoter Score: % promoters - % detractors."""
     promoters, detractors = promoter_shares(scores)
     return 100.0 * (promoters - detractors)
 
 
-def purchase_probability(sat: np.ndarray, p) -> np.ndarray:
+def purchase_probability(sat: np.ndarray, p: Params) -> np.ndarray:
     """Weekly chance of buying: ``purchase_rate exp(sensitivity (S - acceptable))``,
     at most 1: satisfied customers come back more often [mittal2001]."""
     rate = p.purchase_rate * np.exp(p.repurchase_sensitivity * (sat - p.acceptable_satisfaction))
     return np.minimum(rate, 1.0, out=rate)
 
 
-def churn_probability(sat: np.ndarray, p) -> np.ndarray:
+def churn_probability(sat: np.ndarray, p: Params) -> np.ndarray:
     """Weekly churn: hazard ``base_churn exp(sensitivity (acceptable - S))``."""
     hazard = p.base_churn * np.exp(p.churn_sensitivity * (p.acceptable_satisfaction - sat))
     return -np.expm1(-hazard)
 
 
-def churners(sat: np.ndarray, p, rng: np.random.Generator) -> np.ndarray:
+def churners(sat: np.ndarray, p: Params, rng: np.random.Generator) -> np.ndarray:
     """Who churns, as positions (ascending) in ``sat``: each with probability
     ``churn_probability(sat)`` (by thinning, since few churn in any one week)."""
     if not len(sat):
@@ -177,7 +189,7 @@ def wait_spoil(held_minutes: np.ndarray, tolerance: float) -> np.ndarray:
     return held_minutes / (held_minutes + tolerance)
 
 
-def first_contact_resolution(staff: np.ndarray, p) -> np.ndarray:
+def first_contact_resolution(staff: np.ndarray, p: Params) -> np.ndarray:
     """Probability an answered problem is solved at the first contact: better
     staff solve more; rushing for calls per minute and escalations that an
     unempowered agent must hand on lower it [seed004]."""
@@ -187,7 +199,7 @@ def first_contact_resolution(staff: np.ndarray, p) -> np.ndarray:
     return ability * rush * authority
 
 
-def handle_minutes(problem_share: float, p) -> float:
+def handle_minutes(problem_share: float, p: Params) -> float:
     """Mean handling time: thorough agents take longer; unempowered agents
     spend extra time escalating problems."""
     base = p.handle_minutes_fast + p.metric_focus * (p.handle_minutes_thorough - p.handle_minutes_fast)

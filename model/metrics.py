@@ -1,53 +1,146 @@
 """What is measured each step: names, meanings, and pure functions model -> numbers.
 
-``METRICS`` names every column of the per-step table with a one-line meaning
-(used by the DataCollector, the dashboard's help texts and the docs).
+``METRICS`` names every column of the per-step table with its ``Metric``: label,
+unit, whether it is a weekly flow or a level, which direction is better, and a
+one-line meaning (read by the DataCollector, the dashboard, the docs and reports).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mesa
 import numpy as np
 
-from model.customers import ACTIVE, PROSPECT, promoter_shares
+from model.customers import ACTIVE, DETRACTOR_BAND, PROMOTER_BAND, PROSPECT, promoter_shares
 from model.departments import DEPARTMENTS, LEVELS
+from model.mesa_adapter import append_row
 
-METRICS: dict[str, str] = {
-    "culture_mean": "Mean customer-centricity of present employees (0..1).",
+HIGHER, LOWER = "higher", "lower"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One column of the per-step table: what it means and how to show it."""
+
+    label: str  # a short name for charts, cards and tables
+    unit: str
+    flow: bool  # counted during the week (nothing yet in row 0), not a level at the week's end
+    better: str | None  # HIGHER, LOWER, or None when neither is better in itself
+    meaning: str  # one line, for help texts and the docs
+
+
+def _level(label: str, unit: str, better: str | None, meaning: str) -> Metric:
+    return Metric(label, unit, False, better, meaning)
+
+
+def _flow(label: str, unit: str, better: str | None, meaning: str) -> Metric:
+    return Metric(label, unit, True, better, meaning)
+
+
+METRICS: dict[str, Metric] = {
+    "culture_mean": _level(
+        "Customer focus", "0..1", HIGHER, "Mean customer-centricity of present employees (0..1)."
+    ),
     **{
-        f"culture_{d}": f"Mean customer-centricity in the {d} department (0..1; empty when nobody is left)."
+        f"culture_{d}": _level(
+            f"Customer focus: {d}",
+            "0..1",
+            HIGHER,
+            f"Mean customer-centricity in the {d} department (0..1; empty when nobody is left).",
+        )
         for d in DEPARTMENTS
     },
-    **{f"culture_level_{lv}": f"Mean customer-centricity of {lv} level employees (0..1)." for lv in LEVELS},
-    "wellbeing_mean": "Mean employee wellbeing (0..1).",
-    "skill_mean": "Mean employee skill (0..1).",
-    "service_quality": "Mean quality of service delivered by employees (0..1).",
-    "employee_turnover": "Employees who quit this week / headcount.",
-    "headcount": "Employees in post.",
-    "agents": "Support agents on duty.",
-    "contacts": "Contacts reaching support this week.",
-    "avg_wait_minutes": "Mean time a contact held for an agent this week (steady state over all contacts), minutes.",
-    "abandonment_rate": "Share of contacts that hung up before being answered (steady state over all contacts).",
-    "first_contact_resolution": "Share of problem contacts solved at the first contact (empty in a week without any).",
-    "agent_occupancy": "Share of agent time spent handling contacts.",
-    "satisfaction_mean": "Mean satisfaction of active customers (0..1).",
-    "nps": "Net Promoter Score of active customers: % promoters - % detractors.",
-    "promoters": "Share of active customers scoring 9-10.",
-    "detractors": "Share of active customers scoring 0-6.",
-    "active_customers": "Customers currently buying.",
-    "prospects": "People in the market who have never been customers.",
-    "churned": "Former customers (cumulative).",
-    "churn_rate": "Customers lost this week / active customers at the start of the week.",
-    "acquisitions_marketing": "New customers this week won by marketing.",
-    "acquisitions_referral": "New customers this week won through their contacts.",
-    "lost_presale": "Would-be customers lost this week because nobody answered them.",
-    "wom_positive": "Recommendations heard this week.",
-    "wom_negative": "Warnings heard this week.",
-    "revenue": "Revenue this week.",
-    "cost": "Costs this week (goods, wages, training, care, hiring, support agents).",
-    "profit": "Revenue minus cost this week.",
-    "cumulative_profit": "Profit since the start.",
+    **{
+        f"culture_level_{lv}": _level(
+            f"Customer focus: {lv} level",
+            "0..1",
+            HIGHER,
+            f"Mean customer-centricity of {lv} level employees (0..1).",
+        )
+        for lv in LEVELS
+    },
+    "wellbeing_mean": _level("Wellbeing", "0..1", HIGHER, "Mean employee wellbeing (0..1)."),
+    "skill_mean": _level("Skill", "0..1", HIGHER, "Mean employee skill (0..1)."),
+    "service_quality": _level(
+        "Service quality", "0..1", HIGHER, "Mean quality of service delivered by employees (0..1)."
+    ),
+    "employee_turnover": _flow(
+        "Staff turnover", "share per week", LOWER, "Employees who quit this week / headcount."
+    ),
+    "headcount": _level("Headcount", "people", None, "Employees in post."),
+    "agents": _flow("Agents on duty", "agents", None, "Support agents on duty."),
+    "contacts": _flow("Contacts", "contacts per week", None, "Contacts reaching support this week."),
+    "avg_wait_minutes": _flow(
+        "Wait (min)",
+        "minutes",
+        LOWER,
+        "Mean time a contact held for an agent this week (steady state over all contacts), minutes.",
+    ),
+    "abandonment_rate": _flow(
+        "Abandonment",
+        "share",
+        LOWER,
+        "Share of contacts that hung up before being answered (steady state over all contacts).",
+    ),
+    "first_contact_resolution": _flow(
+        "First-contact resolution",
+        "share",
+        HIGHER,
+        "Share of problem contacts solved at the first contact (empty in a week without any).",
+    ),
+    "agent_occupancy": _flow(
+        "Agent occupancy", "share", None, "Share of agent time spent handling contacts."
+    ),
+    "satisfaction_mean": _level(
+        "Satisfaction", "0..1", HIGHER, "Mean satisfaction of active customers (0..1)."
+    ),
+    "nps": _level(
+        "NPS",
+        "points (-100..100)",
+        HIGHER,
+        "Net Promoter Score of active customers: % promoters - % detractors.",
+    ),
+    "promoters": _level("Promoters", "share", HIGHER, f"Share of active customers scoring {PROMOTER_BAND}."),
+    "detractors": _level(
+        "Detractors", "share", LOWER, f"Share of active customers scoring {DETRACTOR_BAND}."
+    ),
+    "active_customers": _level("Active customers", "people", HIGHER, "Customers currently buying."),
+    "prospects": _level("Prospects", "people", None, "People in the market who have never been customers."),
+    "churned": _level("Former customers", "people", LOWER, "Former customers (cumulative)."),
+    "churn_rate": _flow(
+        "Churn",
+        "share per week",
+        LOWER,
+        "Customers lost this week / active customers at the start of the week.",
+    ),
+    "acquisitions_marketing": _flow(
+        "Won by marketing", "people per week", HIGHER, "New customers this week won by marketing."
+    ),
+    "acquisitions_referral": _flow(
+        "Won by referral", "people per week", HIGHER, "New customers this week won through their contacts."
+    ),
+    "lost_presale": _flow(
+        "Lost unanswered",
+        "people per week",
+        LOWER,
+        "Would-be customers lost this week because nobody answered them.",
+    ),
+    "wom_positive": _flow(
+        "Recommendations heard", "people per week", HIGHER, "Recommendations heard this week."
+    ),
+    "wom_negative": _flow("Warnings heard", "people per week", LOWER, "Warnings heard this week."),
+    "revenue": _flow("Revenue", "currency per week", HIGHER, "Revenue this week."),
+    "cost": _flow(
+        "Cost",
+        "currency per week",
+        LOWER,
+        "Costs this week (goods, wages, training, care, hiring, support agents).",
+    ),
+    "profit": _flow("Profit", "currency per week", HIGHER, "Revenue minus cost this week."),
+    "cumulative_profit": _level("Cumulative profit", "currency", HIGHER, "Profit since the start."),
 }
+FLOWS = frozenset(name for name, metric in METRICS.items() if metric.flow)
 
 
 class MetricsCollector(mesa.DataCollector):
@@ -64,10 +157,7 @@ class MetricsCollector(mesa.DataCollector):
         if self.model_reporters != self._ours or self.agent_reporters or self.agenttype_reporters:
             super().collect(model)  # someone added reporters: Mesa's own way
             return
-        self._collection_steps.append(model.time)
-        metrics = model.metrics
-        for name, column in self.model_vars.items():
-            column.append(metrics[name])
+        append_row(self, model.time, model.metrics)
 
 
 def mean_or_zero(values: np.ndarray) -> float:

@@ -31,9 +31,10 @@ import numpy as np
 
 from model import culture, service, wom
 from model import customers as cx
-from model.agents import Customer, Employee, enrol, retire
+from model.agents import Customer, Employee
 from model.departments import DEPARTMENTS, DEPT_INDEX, FRONTLINE, LEVELS
 from model.events import EVENTS, check_event
+from model.mesa_adapter import enrol, retire
 from model.metrics import METRICS, MetricsCollector, market_metrics, organisation_metrics
 from model.network import count_neighbours, small_world
 from model.org import EXECUTIVE, Org, generate_org, load_org_chart
@@ -60,14 +61,6 @@ CULTURE_LEVERS = (
 )
 
 _culture_levers = operator.attrgetter(*CULTURE_LEVERS)
-
-# Parameters that shape the world when it is built; changing them needs a reset.
-STRUCTURAL = frozenset(name for name, spec in SPECS.items() if spec.group in ("size", "organisation")) | {
-    "network_degree",
-    "network_rewiring",
-    "premium_share",  # who would pay a premium is drawn once
-    "expectation_spread",  # personal differences in expectation are drawn once
-}
 
 
 @dataclass
@@ -229,7 +222,7 @@ class CultureModel(mesa.Model):
             ParameterError: unknown name, bad value, or a structural parameter.
         """
         changes = coerce(changes)
-        fixed = sorted(set(changes) & STRUCTURAL)
+        fixed = sorted(name for name in changes if SPECS[name].structural)
         if fixed:
             raise ParameterError(f"{', '.join(fixed)} shape(s) the world when it is built; reset to change")
         self.p = self.p.replace(**changes)
@@ -513,7 +506,7 @@ class CultureModel(mesa.Model):
         satisfaction = (1 - m) * mk.satisfaction[buyers] + m * felt
         mk.satisfaction[buyers] = satisfaction
         mk.score[buyers] = scores = cx.recommendation_score(satisfaction)
-        premium = (scores >= 9) & mk.premium_payer[buyers]
+        premium = (scores >= cx.PROMOTER_MIN) & mk.premium_payer[buyers]
         paid = p.price * (1.0 + p.premium * premium + p.hidden_fee * buy.trapped)
         mk.spend[buyers] += paid
         return float(paid.sum()), scores
@@ -532,13 +525,14 @@ class CultureModel(mesa.Model):
         return leaving
 
     def _word_of_mouth(self, buyers: np.ndarray, scores: np.ndarray, leaving: np.ndarray) -> None:
-        """Promoters (``scores`` of 9-10) recommend; detractors (0-6), also those
-        leaving, warn; bad news reaches further [amex2011] and social media adds reach."""
+        """Promoters (``scores`` of ``cx.PROMOTER_MIN`` or more) recommend; detractors
+        (``cx.DETRACTOR_MAX`` or less), also those leaving, warn; bad news reaches
+        further [amex2011] and social media adds reach."""
         p, mk, rng = self.p, self.market, self.rng
         talk = rng.random(len(buyers)) < p.talk_rate
-        fans = buyers[talk & (scores >= 9)]
-        critics = buyers[talk & (scores <= 6)]
-        more = leaving[(mk.score[leaving] <= 6) & (rng.random(len(leaving)) < p.talk_rate)]
+        fans = buyers[talk & (scores >= cx.PROMOTER_MIN)]
+        critics = buyers[talk & (scores <= cx.DETRACTOR_MAX)]
+        more = leaving[(mk.score[leaving] <= cx.DETRACTOR_MAX) & (rng.random(len(leaving)) < p.talk_rate)]
         if len(more):
             critics = np.union1d(critics, more)  # once each, whether they bought or left
         heard_good, heard_bad = wom.spread(

@@ -14,8 +14,8 @@ import functools
 import numpy as np
 import pytest
 
-from model import CultureModel, load_scenario
-from model.simulate import model_table
+from model import load_scenario
+from model.simulate import model_table, run_model
 
 SEEDS = range(20)
 Z = 3.0  # one-sided: a false pass needs a 3-standard-error fluke
@@ -27,10 +27,7 @@ def run(scenario: str, seed: int, without_events: bool = False, **params):
     sc = load_scenario(scenario)
     if without_events:
         sc = type(sc)(sc.name, sc.title, sc.description, sc.parameters, (), sc.steps)
-    model = CultureModel(sc, rng=seed, **params)
-    for _ in range(sc.steps):
-        model.step()
-    return model_table(model)
+    return model_table(run_model(sc, seed=seed, params=params))
 
 
 def outcome(condition: tuple, measure) -> np.ndarray:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from experiments_support import SMALL
 
+from cxlab.cli import main as cli_main
 from experiments import build_design, load_spec, run_experiment
 from experiments.design import Limits
 from experiments.estimate import estimate
@@ -31,15 +32,13 @@ leadership_commitment = [0.2, 0.8]
 @pytest.fixture
 def cli(monkeypatch, capsys, tmp_path):
     """``cli(*args, stdin=...)`` -> (exit code, stderr), with SPEC in tmp_path/spec.toml."""
-    monkeypatch.syspath_prepend(str(ROOT))
-    import run
 
     (tmp_path / "spec.toml").write_text(SPEC, encoding="utf-8")
 
     def call(*args: str, stdin: io.StringIO | None = None) -> tuple[int, str]:
         monkeypatch.setattr("sys.stdin", stdin or io.StringIO(""))
         capsys.readouterr()
-        code = run.main(["experiment", str(tmp_path / "spec.toml"), "--out", str(tmp_path / "out"), *args])
+        code = cli_main(["experiment", str(tmp_path / "spec.toml"), "--out", str(tmp_path / "out"), *args])
         return code, capsys.readouterr().err
 
     return call

@@ -31,6 +31,7 @@ import psutil
 import pytest
 from experiments_support import SMALL, flaky_task, write
 
+from cxlab.cli import main as cli_main
 from experiments import ProcessExecutor, load_failures, load_results, load_spec, read_manifest, run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -218,12 +219,10 @@ def test_a_second_runner_on_the_same_folder_is_refused(tmp_path):
 @pytest.fixture
 def cli(monkeypatch, capsys):
     """``run.py`` in this process: ``cli(*args)`` -> (exit code, stderr)."""
-    monkeypatch.syspath_prepend(str(ROOT))
-    import run
 
     def call(*args: str) -> tuple[int, str]:
         capsys.readouterr()
-        code = run.main(list(args))
+        code = cli_main(list(args))
         return code, capsys.readouterr().err
 
     return call

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from experiments_support import SMALL, CountingExecutor
 
+from cxlab.cli import main as cli_main
 from experiments import SpecError, load_results, load_spec, read_manifest, run_experiment
 from experiments.analysis import outcomes_of, per_run
 from experiments.outcomes import Outcome, outcome_table
@@ -154,16 +155,14 @@ def test_outcomes_change_on_an_existing_experiment_without_rerunning(tmp_path, m
     assert set(summary_csv.outcome) == {"low_nps", "break_even", "culture_mean"}
 
     # the same through the command line: report --spec adopts new settings, nothing runs
-    monkeypatch.syspath_prepend(str(ROOT))
-    import run
 
     spec_path.write_text(SPEC + '[report]\noutcomes = ["nps"]\n', encoding="utf-8")
-    assert run.main(["report", str(out), "--spec", str(spec_path)]) == 0
+    assert cli_main(["report", str(out), "--spec", str(spec_path)]) == 0
     assert "report settings updated" in capsys.readouterr().err
     assert [o.name for o in outcomes_of(read_manifest(out))] == ["nps"]
     assert {p.name: p.read_bytes() for p in (out / "runs").iterdir()} == before
     spec_path.write_text(SPEC.replace("steps = 6", "steps = 7"), encoding="utf-8")
-    assert run.main(["report", str(out), "--spec", str(spec_path)]) == 2
+    assert cli_main(["report", str(out), "--spec", str(spec_path)]) == 2
     assert "different experiment" in capsys.readouterr().err
 
 

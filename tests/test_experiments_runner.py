@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from experiments_support import CountingExecutor, flaky_task, write
 
+from cxlab.cli import main as cli_main
 from experiments import (
     ProcessExecutor,
     SpecError,
@@ -163,7 +164,8 @@ def test_resume_reruns_a_run_file_that_does_not_read_back(tmp_path):
     before = load_results(out)
     (out / "runs" / "c1-r0.parquet").write_bytes(b"truncated by a crash")
     counting = CountingExecutor()
-    run_experiment(spec, out, executor=counting, resume=True, progress=False)
+    with pytest.warns(UserWarning, match=r"c1-r0.parquet is damaged .*moved to"):
+        run_experiment(spec, out, executor=counting, resume=True, progress=False)
     assert counting.seen == ["c1-r0"]
     pd.testing.assert_frame_equal(load_results(out), before)
 
@@ -260,12 +262,9 @@ def test_kill_9_mid_experiment_then_resume_loses_and_duplicates_nothing(tmp_path
 
 
 # ---------------------------------------------------------------- report
-def test_report_for_a_grid(tmp_path, monkeypatch):
+def test_report_for_a_grid(tmp_path):
     _, _, out = run_spec(tmp_path, FAILING, task_fn=flaky_task)
-    monkeypatch.syspath_prepend(str(ROOT))
-    import run
-
-    assert run.main(["report", str(out)]) == 0
+    assert cli_main(["report", str(out)]) == 0
     report = out / "report"
     assert (report / "index.html").is_file()
     pngs = {p.name for p in report.glob("*.png")}
@@ -307,11 +306,8 @@ employee_care = [0.0, 1.0]
     assert (out / "report" / "sensitivity_nps.png").is_file()
 
 
-def test_report_command_on_a_directory_without_results(tmp_path, monkeypatch, capsys):
-    monkeypatch.syspath_prepend(str(ROOT))
-    import run
-
-    assert run.main(["report", str(tmp_path)]) == 2
+def test_report_command_on_a_directory_without_results(tmp_path, capsys):
+    assert cli_main(["report", str(tmp_path)]) == 2
     assert "no manifest.json" in capsys.readouterr().err
 
 

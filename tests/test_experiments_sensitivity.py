@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from experiments_support import SMALL
 
+from cxlab.cli import main as cli_main
 from experiments import build_design, load_results, load_spec, read_manifest, run_experiment
 from experiments.analysis import final_values, sensitivity, sobol_convergence, sobol_pairs, sobol_warnings
 from experiments.discovery import feature_scores, prim_box
@@ -208,10 +209,8 @@ employee_care = [0.0, 1.0]
         text
         + f'\n[report]\noutcomes = ["nps", "culture_mean"]\ndiscovery = {{ outcome = "nps", below = {median} }}\n'
     )
-    monkeypatch.syspath_prepend(str(ROOT))
-    import run
 
-    assert run.main(["report", str(out), "--spec", str(spec)]) == 0
+    assert cli_main(["report", str(out), "--spec", str(spec)]) == 0
     report = out / "report"
     scores = pd.read_csv(report / "feature_scores.csv", index_col="factor")
     assert set(scores.index) == {"leadership_commitment", "employee_care", "metamodel_r2"} and list(
