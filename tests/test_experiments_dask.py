@@ -303,7 +303,7 @@ def test_a_cluster_object_and_a_slurm_recipe_without_a_queue(tmp_path):
         memory_per_worker_mib=1024,
         checkout=tmp_path / "checkout",
         queue="normal",
-        scheduler_options={"host": "127.0.0.1", "dashboard": False},
+        scheduler_options={"host": "127.0.0.1", "dashboard_address": "127.0.0.1:0"},
     )
     try:
         script = cluster.job_script()
