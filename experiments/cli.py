@@ -27,7 +27,12 @@ def add_experiment_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None, help="local processes (default: one per core)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
     p.add_argument("--scheduler-file", default=None, help="the JSON file a Dask scheduler wrote")
-    p.add_argument("--connect-timeout", type=float, default=10.0, help="seconds to reach a Dask scheduler")
+    p.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=5.0,
+        help="seconds to reach a Dask scheduler and find a worker",
+    )
     p.add_argument("--resume", action="store_true", help="run only what is missing; may extend the design")
     p.add_argument("--run-timeout", type=float, default=None, help="seconds after which a run is stopped")
     p.add_argument("--yes", action="store_true", help="start a large experiment without asking")

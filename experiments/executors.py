@@ -173,7 +173,7 @@ class DaskExecutor:
         target: Any = None,
         *,
         scheduler_file: str | Path | None = None,
-        timeout: float = 10.0,
+        timeout: float = 5.0,
         security: Any = None,
     ) -> None:
         from distributed import Client
@@ -396,7 +396,7 @@ def make_executor(
     scheduler: str | None = None,
     *,
     scheduler_file: str | Path | None = None,
-    timeout: float = 10.0,
+    timeout: float = 5.0,
 ) -> Executor:
     """Dask if a scheduler address or file is given, else local processes (serial for one worker)."""
     if scheduler or scheduler_file:
