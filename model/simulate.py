@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import platform
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,12 @@ def run_model(
     params: dict[str, Any] | None = None,
     events: Iterable[ScheduledEvent] = (),
     org_chart: str | Path | None = None,
+    after_step: Callable[[CultureModel], None] | None = None,
 ) -> CultureModel:
     """Build a model of ``scenario`` (none: the defaults) with ``params`` over its
     parameters, schedule ``events`` beside its own, and run it for ``steps`` weeks
-    (default: the scenario's horizon). Every single run goes through here."""
+    (default: the scenario's horizon). Every single run goes through here.
+    ``after_step(model)`` is called after each week (e.g. to stop a run over its time)."""
     if scenario is not None and not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     model = CultureModel(scenario, rng=seed, org_chart=org_chart, **(params or {}))
@@ -41,6 +43,8 @@ def run_model(
         steps = scenario.steps if scenario is not None else DEFAULT_STEPS
     for _ in range(steps):
         model.step()
+        if after_step is not None:
+            after_step(model)
     return model
 
 
