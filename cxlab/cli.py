@@ -119,7 +119,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         if chart is None:  # a chart's own size is checked as it is read
             sizes.append(("n_employees", limits.employees, "employees"))
         for name, limit, unit in sizes:
-            where = f"--set {name}" if name in sets else f"[parameters] {name} in scenario '{scenario.name}'"
+            where = f"--set {name}" if name in sets else f"{scenario.name}.toml: [parameters] {name}"
             check(where, getattr(params, name), limit, unit)
     table, meta = simulate(scenario, steps=args.steps, seed=args.seed, params=sets, org_chart=chart)
     if out is not None:
