@@ -30,6 +30,12 @@ def why(exc: OSError) -> str:
     return os.strerror(code).lower() if code else str(exc).splitlines()[0]
 
 
+def shown(path: str | Path, width: int = 100) -> str:
+    """``path`` for a message: whole if short, else its start and end around "..."."""
+    text = str(path)
+    return text if len(text) <= width else f"{text[: width // 3]}...{text[-(width - width // 3 - 3) :]}"
+
+
 def read_bytes(path: str | Path, what: str, error: type[Exception], max_bytes: int | None = None) -> bytes:
     """The bytes of the file a user named as ``what`` (e.g. "scenario file").
 
@@ -38,19 +44,21 @@ def read_bytes(path: str | Path, what: str, error: type[Exception], max_bytes: i
             or larger than ``max_bytes``.
     """
     path = Path(path)
-    if not path.exists():
-        raise error(f"{what} '{path}' does not exist")
-    if path.is_dir():
-        raise error(f"{what} '{path}' is a directory; name a file")
-    if not path.is_file():
-        raise error(f"{what} '{path}' is not a regular file")
     try:
+        if not path.exists():
+            raise error(f"{what} '{shown(path)}' does not exist")
+        if path.is_dir():
+            raise error(f"{what} '{shown(path)}' is a directory; name a file")
+        if not path.is_file():
+            raise error(f"{what} '{shown(path)}' is not a regular file")
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
-            raise error(f"{what} '{path}' is {size:,} bytes, more than a {what} may be ({max_bytes:,})")
+            raise error(
+                f"{what} '{shown(path)}' is {size:,} bytes, more than a {what} may be ({max_bytes:,})"
+            )
         return path.read_bytes()
     except OSError as exc:
-        raise error(f"{what} '{path}' cannot be read: {why(exc)}") from None
+        raise error(f"{what} '{shown(path)}' cannot be read: {why(exc)}") from None
 
 
 def decode(data: bytes, name: str, error: type[Exception], encoding: str = "utf-8") -> str:
@@ -80,7 +88,7 @@ def read_toml(path: str | Path, what: str, error: type[Exception], max_bytes: in
             valid TOML (including arrays or tables nested too deeply to parse).
     """
     path = Path(path)
-    text = decode(read_bytes(path, what, error, max_bytes), path.name, error)
+    text = decode(read_bytes(path, what, error, max_bytes), path.name, error, encoding="utf-8-sig")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -139,21 +147,29 @@ def check_writable(path: Path, what: str, error: type[Exception]) -> None:
     Raises:
         error: ``path`` is a directory, a parent is a file, or the folder is not writable.
     """
-    if path.is_dir():
-        raise error(f"{what} '{path}' is a directory; name a file in it")
+    try:
+        folder = path.is_dir()
+    except OSError as exc:  # a name too long, say
+        raise error(f"{what} '{shown(path)}' cannot be written: {why(exc)}") from None
+    if folder:
+        raise error(f"{what} '{shown(path)}' is a directory; name a file in it")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise error(f"{what} '{path}': '{_file_parent(path)}' is a file, not a folder") from None
+        raise error(
+            f"{what} '{shown(path)}': '{shown(_file_parent(path))}' is a file, not a folder"
+        ) from None
     except OSError as exc:
         if exc.errno == errno.ENOTDIR:
-            raise error(f"{what} '{path}': '{_file_parent(path)}' is a file, not a folder") from None
-        raise error(f"{what} '{path}': cannot create its folder: {why(exc)}") from None
+            raise error(
+                f"{what} '{shown(path)}': '{shown(_file_parent(path))}' is a file, not a folder"
+            ) from None
+        raise error(f"{what} '{shown(path)}': cannot create its folder: {why(exc)}") from None
     tmp = temp_path(path)
     try:
         tmp.touch()
     except OSError as exc:
-        raise error(f"{what} '{path}' cannot be written: {why(exc)}") from None
+        raise error(f"{what} '{shown(path)}' cannot be written: {why(exc)}") from None
     tmp.unlink(missing_ok=True)
 
 

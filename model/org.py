@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order
 
 from model.departments import DEPARTMENTS, DEPT_INDEX, LEVELS
-from model.files import decode, read_bytes
+from model.files import decode, read_bytes, shown
 from model.limits import LIMITS, Limits, check
 
 EXECUTIVE, MANAGER, STAFF = range(3)
@@ -318,7 +318,7 @@ def read_org_chart(path: str | Path, limits: Limits | None = LIMITS) -> Chart:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".graphml"):
-        raise OrgChartError(f"org chart '{path}': use a .csv or .graphml file")
+        raise OrgChartError(f"org chart '{shown(path)}': use a .csv or .graphml file")
     if limits is not None and path.is_file():
         check(f"org chart '{path.name}': its size", path.stat().st_size, limits.org_chart_bytes, "bytes")
     data = read_bytes(path, "org chart", OrgChartError)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.events import check_event
-from model.files import read_toml
+from model.files import read_toml, shown
 from model.limits import LIMITS, LimitError, Limits
 from model.params import SPECS, ParameterError, coerce, make_params
 
@@ -77,9 +77,11 @@ def load_scenario(name_or_path: str | Path, limits: Limits | None = LIMITS) -> S
         ScenarioError: unknown name, unreadable or malformed file, bad contents.
     """
     path = Path(name_or_path)
-    if path.suffix != ".toml":
+    if path.suffix.lower() != ".toml":
         if str(name_or_path) not in available():  # a name is never a path
-            raise ScenarioError(f"unknown scenario '{name_or_path}' (available: {', '.join(available())})")
+            raise ScenarioError(
+                f"unknown scenario '{shown(name_or_path)}' (available: {', '.join(available())})"
+            )
         path = SCENARIO_DIR / f"{name_or_path}.toml"
     data = read_toml(path, "scenario file", ScenarioError, MAX_BYTES)
     try:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.files import check_writable, clean_temps, temp_path, why
+from model.files import check_writable, clean_temps, shown, temp_path, why
 from model.model import CultureModel
 from model.org import Chart
 from model.scenario import DEFAULT_STEPS, Scenario, load_scenario
@@ -120,10 +120,8 @@ def check_output(out: Path) -> None:
     """
     if out.suffix.lower() not in OUTPUT_SUFFIXES:
         raise OutputError(f"--out must end in .csv or .parquet, got '{out.name}'")
-    sidecar = out.with_name(f"{out.name}.json")
-    if sidecar.is_dir():
-        raise OutputError(f"--out '{out}': its metadata file '{sidecar}' is a directory; name another file")
     check_writable(out, "--out", OutputError)
+    check_writable(out.with_name(f"{out.name}.json"), "--out's metadata file", OutputError)
 
 
 def write_table(table: pd.DataFrame, meta: dict, out: Path) -> None:
@@ -166,7 +164,7 @@ def write_table(table: pd.DataFrame, meta: dict, out: Path) -> None:
         os.replace(info, sidecar)
         os.replace(data, out)
     except OSError as exc:
-        raise OutputError(f"cannot write --out '{out}': {why(exc)}") from None
+        raise OutputError(f"cannot write --out '{shown(out)}': {why(exc)}") from None
     finally:
         data.unlink(missing_ok=True)
         info.unlink(missing_ok=True)

@@ -287,3 +287,10 @@ def test_a_scenario_name_is_never_a_path(tmp_path):
     with pytest.raises(ScenarioError, match="unknown scenario"):
         load_scenario(relative)
     assert load_scenario(outside).title == "outside", "by its path, the file loads"
+
+
+def test_a_byte_order_mark_and_an_upper_case_suffix_are_accepted(tmp_path):
+    """As Windows editors write them: ``\\ufeff`` first, ``.TOML``."""
+    path = tmp_path / "Mine.TOML"
+    path.write_text("\ufeff[scenario]\ntitle = 'from Notepad'\n", encoding="utf-8")
+    assert load_scenario(path).title == "from Notepad"
