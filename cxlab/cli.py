@@ -6,6 +6,7 @@
     cxlab dashboard [--host 127.0.0.1] [--port 8765] [--workers N]
     cxlab experiment SPEC.toml [--out DIR] [--workers N] [--scheduler ADDRESS] [--resume]
     cxlab report DIR
+    cxlab workshop new|list|show|export|delete ...
 
 ``python -m cxlab ...`` and, in a checkout, ``python run.py ...`` are the same.
 
@@ -30,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 # Modules whose ``register(commands)`` adds their subcommands, in the order of ``--help``.
-OWNERS = ("cxlab.cli", "experiments.cli")
+OWNERS = ("cxlab.cli", "experiments.cli", "workshop.cli")
 
 
 class UsageError(Exception):
