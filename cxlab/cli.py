@@ -90,12 +90,12 @@ def whole_number(text: str) -> int:
     """An argparse type: a whole number written in ASCII digits (``int`` also takes
     full-width digits and ``3_00``)."""
     if not re.fullmatch(r"[+-]?[0-9]+", text.strip(), re.ASCII):
-        raise argparse.ArgumentTypeError(f"expected a whole number like 156, got '{_cut(text)}'")
+        raise argparse.ArgumentTypeError(f"expected a whole number in digits 0-9, got '{_cut(text)}'")
     return int(text)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from model.limits import LIMITS, check
+    from model.limits import LIMITS, check, check_world
     from model.org import read_org_chart
     from model.params import coerce, make_params
     from model.scenario import load_scenario
@@ -115,13 +115,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     chart = read_org_chart(args.org_chart, limits) if args.org_chart else None
     sets = coerce(parse_sets(args.set))
     params = make_params({**scenario.parameters, **sets})
-    if limits is not None:
-        sizes = [("market_size", limits.market, "people")]
-        if chart is None:  # a chart's own size is checked as it is read
-            sizes.append(("n_employees", limits.employees, "employees"))
-        for name, limit, unit in sizes:
-            where = f"--set {name}" if name in sets else f"{scenario.name}.toml: [parameters] {name}"
-            check(where, getattr(params, name), limit, unit)
+    check_world(
+        params,
+        limits,
+        chart=chart is not None,
+        where=lambda name: f"--set {name}" if name in sets else f"{scenario.name}.toml: [parameters] {name}",
+    )
     table, meta = simulate(scenario, steps=args.steps, seed=args.seed, params=sets, org_chart=chart)
     if out is not None:
         write_table(table, meta, out)
@@ -156,13 +155,14 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 def register(commands: Commands) -> None:
     """The model's and the dashboard's subcommands."""
-    from model.limits import LimitError
     from model.org import OrgChartError
     from model.params import ParameterError
     from model.scenario import ScenarioError
     from model.simulate import OutputError
 
-    commands.user_errors(ParameterError, ScenarioError, OrgChartError, LimitError, OutputError)
+    commands.user_errors(
+        ParameterError, ScenarioError, OrgChartError, OutputError
+    )  # LimitError is a ParameterError
 
     p = commands.add("simulate", cmd_simulate, "run one simulation and write a per-step table")
     p.add_argument("--scenario", default="baseline", help="scenario name or TOML path")

@@ -10,11 +10,20 @@ command line answers with one line naming the value and the limit;
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from model.params import ParameterError
 
-class LimitError(ValueError):
-    """A size beyond the limits, asked for without lifting them."""
+
+class LimitError(ParameterError):
+    """A size beyond the limits, asked for without lifting them (a ``ParameterError``,
+    so that whoever reports bad values reports it too). ``refusal`` is the sentence
+    without the hint on how to lift the limit, for callers that offer no way to."""
+
+    def __init__(self, refusal: str) -> None:
+        super().__init__(f"{refusal}; {LIFT}")
+        self.refusal = refusal
 
 
 @dataclass(frozen=True)
@@ -49,26 +58,21 @@ def check(what: str, value: float, limit: int | None, unit: str) -> None:
         LimitError: ``value`` is more than ``limit``.
     """
     if limit is not None and value > limit:
-        raise LimitError(f"{what} = {value:,} is more than the limit of {limit:,} {unit}; {LIFT}")
+        raise LimitError(f"{what} = {value:,} is more than the limit of {limit:,} {unit}")
 
 
-def check_run(
-    limits: Limits | None,
-    *,
-    steps: tuple[int, str],
-    n_employees: tuple[int, str] | None = None,
-    market_size: tuple[int, str] | None = None,
+def check_world(
+    params, limits: Limits | None, *, chart: bool = False, where: Callable[[str], str] = str
 ) -> None:
-    """Check one run's horizon and world size; each value comes with where it was set
-    (e.g. ``(10**6, "--steps")``), which the message names.
+    """Refuse a world larger than ``limits``: ``market_size``, and ``n_employees``
+    unless an org chart (``chart``; its size is checked as it is read) sets the size.
+    ``where(name)`` says where a value was set, for the message.
 
     Raises:
-        LimitError: a value beyond ``limits`` (nothing is checked when ``limits`` is None).
+        LimitError: a size beyond ``limits`` (nothing is checked when it is None).
     """
     if limits is None:
         return
-    check(steps[1], steps[0], limits.steps, "weeks")
-    if n_employees is not None:
-        check(n_employees[1], n_employees[0], limits.employees, "employees")
-    if market_size is not None:
-        check(market_size[1], market_size[0], limits.market, "people")
+    check(where("market_size"), params.market_size, limits.market, "people")
+    if not chart:
+        check(where("n_employees"), params.n_employees, limits.employees, "employees")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from model.events import check_event
 from model.files import read_toml, shown
-from model.limits import LIMITS, LimitError, Limits
+from model.limits import LIMITS, Limits, check
 from model.params import SPECS, ParameterError, coerce, make_params
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -86,7 +86,7 @@ def load_scenario(name_or_path: str | Path, limits: Limits | None = LIMITS) -> S
     data = read_toml(path, "scenario file", ScenarioError, MAX_BYTES)
     try:
         return parse_scenario(data, path.stem, limits)
-    except (ParameterError, LimitError) as exc:
+    except ParameterError as exc:  # a LimitError too
         raise ScenarioError(f"{path.name}: {exc}") from None
 
 
@@ -114,11 +114,7 @@ def parse_scenario(data: dict, name: str, limits: Limits | None = LIMITS) -> Sce
         raise ParameterError(
             f"[scenario] steps must be a positive whole number of weeks, got {_shown(steps)}"
         )
-    if limits is not None and steps > limits.steps:
-        raise LimitError(
-            f"[scenario] steps = {steps:,} is more than the limit of {limits.steps:,} weeks; "
-            "--allow-large lifts the limit if you mean it"
-        )
+    check("[scenario] steps", steps, limits and limits.steps, "weeks")
     events = [_event(raw, i, steps) for i, raw in enumerate(_events(data), start=1)]
     return Scenario(
         name=name,
@@ -156,7 +152,7 @@ def _unknown(names: set[str], known: tuple[str, ...], kind: str, where: str, rul
     are shown with the right one; others are only counted, never repeated."""
     hints = []
     for name in sorted(names):
-        close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.8)
         if close:
             hints.append(f"'{name}' (did you mean '{close[0]}'?)")
     others = len(names) - len(hints)

@@ -118,7 +118,11 @@ CLI = [
     Case("validate seed full-width", ("validate", "--seed", "３"), r"--seed: expected a whole number"),
     sim("steps zero", ("--steps", "0"), r"--steps must be at least 1, got 0"),
     sim("steps negative", ("--steps", "-5"), r"--steps must be at least 1, got -5"),
-    sim("steps not a number", ("--steps", "many"), r"--steps: expected a whole number like 156, got 'many'"),
+    sim(
+        "steps not a number",
+        ("--steps", "many"),
+        r"--steps: expected a whole number in digits 0-9, got 'many'",
+    ),
     sim("steps fractional", ("--steps", "1.5"), r"--steps: expected a whole number"),
     sim("steps in scientific notation", ("--steps", "1e3"), r"--steps: expected a whole number"),
     sim("steps full-width digits", ("--steps", "１５６"), r"--steps: expected a whole number"),
@@ -144,6 +148,31 @@ CLI = [
     ),
     sim("org chart missing", ("--org-chart", "{d}/gone.csv"), r"org chart '.*gone\.csv' does not exist"),
 ]
+
+# ---------------------------------------------------------------- cxlab workshop
+WORKSHOP = [
+    Case("workshop without a command", ("workshop",), r"required: workshop_command"),
+    *(
+        Case(f"workshop new {id}", ("workshop", "new", "--data", "{d}/data", *args), expect, files=files)
+        for id, args, expect, files in [
+            ("rounds zero", ("--rounds", "0"), r"rounds must be a whole number from 1 to 40, got 0", {}),
+            ("rounds full-width", ("--rounds", "８"), r"--rounds: expected a whole number in digits 0-9", {}),
+            ("round weeks beyond a year", ("--round-weeks", "53"), r"round weeks must be a whole number from 1 to 52", {}),
+            ("seed negative", ("--seed", "-1"), r"the seed must be a whole number from 0", {}),
+            ("unknown scenario", ("--scenario", "nope"), r"unknown scenario 'nope'", {}),
+            ("scenario of another program", ("--scenario", "{d}/s.toml"), r"s\.toml: 1 unknown section;", {"s.toml": "[secrets]\nk = 1\n"}),
+            ("org chart too deep", ("--org-chart", "{d}/deep.csv"), r"org chart 'deep\.csv': its levels of management = 101 is more than the limit of 100 levels; a workshop keeps within it", {"deep.csv": chain(101)}),
+            ("org chart with a cycle", ("--org-chart", "{d}/c.csv"), r"c\.csv: the reporting lines contain a cycle", {"c.csv": csv_rows("ceo,,executive", "a,b,sales", "b,a,sales")}),
+            ("org chart missing", ("--org-chart", "{d}/gone.csv"), r"org chart '.*gone\.csv' does not exist", {}),
+            ("market beyond the limit", ("--set", "market_size=2000000"), r"--set market_size = 2,000,000 is more than the limit of 1,000,000 people; a workshop keeps within it", {}),
+            ("set twice", ("--set", "empowerment=0.5", "--set", "empowerment=0.6"), r"--set empowerment is given twice", {}),
+            ("unknown lever fixed", ("--fix", "nonsense"), r"cannot fix 'nonsense': the free levers are", {}),
+            ("empty title", ("--title", " "), r"the title cannot be empty", {}),
+            ("data folder is a file", ("--data", "{d}/taken"), r"cannot use data directory '.*taken'", {"taken": "x"}),
+        ]
+    ),
+    Case("workshop show of an unknown code", ("workshop", "show", "ZZZ-ZZZZ", "--data", "{d}/data"), r"no workshop with the code 'ZZZ-ZZZZ'"),
+]  # fmt: skip
 
 # ---------------------------------------------------------------- parameters given with --set
 SETS = [
@@ -326,7 +355,19 @@ EXPERIMENTS: list[Case] = []
 # their own table beside the dashboard's tests, through the same checks)
 DASHBOARD: list[Case] = []
 
-CASES = [*CLI, *SETS, *LIMITED, *OUTPUTS, *SCENARIOS, *PARAMETERS, *EVENTS, *CHARTS, *EXPERIMENTS, *DASHBOARD]
+CASES = [
+    *CLI,
+    *WORKSHOP,
+    *SETS,
+    *LIMITED,
+    *OUTPUTS,
+    *SCENARIOS,
+    *PARAMETERS,
+    *EVENTS,
+    *CHARTS,
+    *EXPERIMENTS,
+    *DASHBOARD,
+]
 
 
 def test_the_table_holds_at_least_150_kinds_each_named_once():
