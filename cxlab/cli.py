@@ -108,9 +108,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         raise UsageError(f"--seed must be a whole number >= 0, got {args.seed}")
     if limits is not None and args.steps is not None:
         check("--steps", args.steps, limits.steps, "weeks")
-    out = Path(args.out) if args.out else None
-    if out is not None:
-        check_output(out)  # before the run, not after it
     scenario = load_scenario(args.scenario, limits)
     chart = read_org_chart(args.org_chart, limits) if args.org_chart else None
     sets = coerce(parse_sets(args.set))
@@ -121,6 +118,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         chart=chart is not None,
         where=lambda name: f"--set {name}" if name in sets else f"{scenario.name}.toml: [parameters] {name}",
     )
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        check_output(out)  # before the run, not after it
     table, meta = simulate(scenario, steps=args.steps, seed=args.seed, params=sets, org_chart=chart)
     if out is not None:
         write_table(table, meta, out)
@@ -160,9 +160,8 @@ def register(commands: Commands) -> None:
     from model.scenario import ScenarioError
     from model.simulate import OutputError
 
-    commands.user_errors(
-        ParameterError, ScenarioError, OrgChartError, OutputError
-    )  # LimitError is a ParameterError
+    # (model.limits.LimitError is a ParameterError)
+    commands.user_errors(ParameterError, ScenarioError, OrgChartError, OutputError)
 
     p = commands.add("simulate", cmd_simulate, "run one simulation and write a per-step table")
     p.add_argument("--scenario", default="baseline", help="scenario name or TOML path")

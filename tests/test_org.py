@@ -17,6 +17,8 @@ from model.org import (
     MANAGER,
     STAFF,
     OrgChartError,
+    _bfs_order,
+    _depths,
     department_sizes,
     generate_org,
     load_org_chart,
@@ -455,3 +457,30 @@ def test_a_charts_provenance_is_its_file_size_hash_employees_and_levels(request,
         "levels": int(org.depth.max()) + 1,
     }
     assert org_of(50).chart is None, "a generated organisation has no chart"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_breadth_first_order_is_level_by_level_with_siblings_in_their_given_order(seed):
+    """The order ``from_parents`` builds on, checked on random trees with random labels."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 300))
+    label = rng.permutation(n)
+    parent = np.full(n, -1)
+    for i in range(1, n):  # label[i] reports to someone added before, often the one just before
+        parent[label[i]] = label[int(rng.integers(0, i))] if rng.random() < 0.7 else label[i - 1]
+    order = _bfs_order(parent)
+    assert sorted(order.tolist()) == list(range(n))
+    rank = np.empty(n, dtype=int)
+    rank[order] = np.arange(n)
+    depth = _depths(parent, order)
+    assert (np.diff(depth[order]) >= 0).all(), "level by level"
+    child = np.flatnonzero(parent >= 0)
+    assert (rank[parent[child]] < rank[child]).all(), "managers before their reports"
+    for manager in range(n):
+        reports = np.flatnonzero(parent == manager)
+        assert (np.diff(rank[reports]) == 1).all(), "a manager's reports together, in their given order"
+    # and each level lists its people in the order of their managers
+    same_level = depth[order[:-1]] == depth[order[1:]]
+    assert (rank[np.maximum(parent[order[1:]], 0)] >= rank[np.maximum(parent[order[:-1]], 0)])[
+        same_level
+    ].all()
