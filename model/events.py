@@ -101,7 +101,9 @@ class Option:
     def check(self, event: str, key: str, value: object) -> None:
         """Raise ``ParameterError`` if ``value`` is not valid for this option."""
         if self.departments:
-            if not isinstance(value, list) or any(d not in DEPT_INDEX for d in value):
+            if not isinstance(value, list) or any(
+                not isinstance(d, str) or d not in DEPT_INDEX for d in value
+            ):
                 raise ParameterError(f"event {event}: departments must be a list of {', '.join(DEPARTMENTS)}")
         elif isinstance(value, bool) or not isinstance(value, int | float):
             raise ParameterError(f"event {event}: option '{key}' must be a number")

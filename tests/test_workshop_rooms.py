@@ -242,7 +242,7 @@ def test_facilitator_requests_with_bad_values_are_refused(tmp_path):
         ({"scenario": "nope"}, "unknown scenario"),
         ({"params": {"n_employees": "many"}}, "must be a number"),
         ({"params": {"wage": -5}}, "out of range"),
-        ({"org_chart": "missing.csv"}, "cannot read org chart"),
+        ({"org_chart": "missing.csv"}, "does not exist"),
         ({"weights": {"nps": -1}}, ">= 0"),
         ({"prices": {"severance_weeks": -1}}, "weeks >= 0"),
         ({"title": " "}, "cannot be empty"),

@@ -13,6 +13,7 @@ import sys
 from dataclasses import asdict
 from datetime import datetime
 
+from cxlab.cli import whole_number
 from workshop.decisions import describe
 from workshop.errors import WorkshopError
 from workshop.rooms import Hub, WorkshopConfig
@@ -35,9 +36,9 @@ def register(commands) -> None:
 
     p = command("new", "create a workshop; prints its join code and facilitator key", _new)
     p.add_argument("--scenario", default="baseline", help="preset name or scenario TOML path")
-    p.add_argument("--rounds", type=int, default=8)
-    p.add_argument("--round-weeks", type=int, default=13, help="weeks per round (13 = a quarter)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--rounds", type=whole_number, default=8)
+    p.add_argument("--round-weeks", type=whole_number, default=13, help="weeks per round (13 = a quarter)")
+    p.add_argument("--seed", type=whole_number, default=1)
     p.add_argument("--org-chart", default=None, metavar="FILE", help="CSV or GraphML org chart")
     p.add_argument("--title", default=None)
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")

@@ -62,10 +62,17 @@ def read_chart(path: str | Path | None) -> tuple[bytes | None, dict | None]:
     """An org chart's bytes and what identifies it (name, SHA-256, suffix), to store in a workshop."""
     if path is None:
         return None, None
+    from model.limits import LimitError
+    from model.org import OrgChartError, read_org_chart
+
+    try:
+        read_org_chart(path)  # checked, within the limits, under the name the user gave it
+    except LimitError as exc:
+        raise InvalidInput(f"{exc.refusal}; a workshop keeps within it") from None
+    except OrgChartError as exc:
+        raise InvalidInput(str(exc)) from None
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".graphml"):
-        raise InvalidInput(f"org chart '{path}': use a .csv or .graphml file")
     try:
         data = path.read_bytes()
     except OSError as exc:

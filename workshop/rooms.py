@@ -41,8 +41,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model import load_scenario
+from model.limits import LIMITS, LimitError, check_world
 from model.org import OrgChartError
-from model.params import ParameterError, coerce
+from model.params import ParameterError, coerce, make_params
 from model.scenario import ScenarioError, parse_scenario
 from model.simulate import versions
 from workshop import access, debrief, firm, inputs, records
@@ -200,6 +201,10 @@ class Hub:
         try:
             scenario = load_scenario(config.scenario)
             params = coerce(dict(config.params))
+            world = make_params({**scenario.parameters, **params})
+            check_world(world, LIMITS, chart=config.org_chart is not None, where=lambda name: f"--set {name}")
+        except LimitError as exc:
+            raise InvalidInput(f"{exc.refusal}; a workshop keeps within it") from None
         except (ScenarioError, ParameterError) as exc:
             raise InvalidInput(str(exc)) from None
         chart_bytes, chart_info = inputs.read_chart(config.org_chart)
