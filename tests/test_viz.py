@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
 import time
 from pathlib import Path
@@ -450,3 +451,12 @@ def test_the_server_command_runs_a_module():
     assert serve.command("127.0.0.1", 9001)[1:3] == ["-m", "viz.server"]
     assert serve.environment()["REACTON_FAST"] == "1"
     assert Path(serve.APP).is_file()
+
+
+def test_a_port_in_use_is_one_line_before_anything_starts():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(serve.ServeError, match=f"cannot listen on 127.0.0.1 port {port}"):
+            serve.check_address("127.0.0.1", port)

@@ -24,6 +24,27 @@ from pathlib import Path
 APP = Path(__file__).with_name("app.py")
 
 
+class ServeError(Exception):
+    """The dashboard cannot listen where it was asked to (a user's mistake: one line)."""
+
+
+def check_address(host: str, port: int) -> None:
+    """Raise ``ServeError`` unless this process can listen on ``host`` and ``port`` now."""
+    if not 1 <= port <= 65535:
+        raise ServeError(f"--port must be from 1 to 65535, got {port}")
+    name = host.strip("[]") or "0.0.0.0"
+    try:
+        family = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((name, port))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ServeError(
+            f"cannot listen on {host or '0.0.0.0'} port {port}: {reason} (another server? try another --port or --host)"
+        ) from None
+
+
 def all_interfaces(host: str) -> bool:
     """Whether ``host`` means every interface of this machine (``0.0.0.0``, ``0``, ``::``,
     ``::0``, ``0:0:0:0:0:0:0:0``, an empty host...): anyone on the network can connect."""
@@ -90,6 +111,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, limits: dict[str, int] | No
     """
     from viz import server
 
+    check_address(host, port)
     _warn(host, port)
     os.environ.update(environment(limits))
     print(f"CX Culture Lab dashboard on http://{_shown(host)}:{port}/ (Ctrl-C to stop)", flush=True)
