@@ -391,7 +391,10 @@ def asgi_get(
         "server": (server_addr, 8765),
         "client": (client, 50000),
     }
-    asyncio.run(app_(scope, receive, send))
+    # in a thread of its own: another test may have left an event loop running in this one
+    worker = threading.Thread(target=lambda: asyncio.run(app_(scope, receive, send)))
+    worker.start()
+    worker.join(60)
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return sent[0]["status"], {k.decode(): v.decode() for k, v in sent[0]["headers"]}, body
 
