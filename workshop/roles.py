@@ -31,6 +31,11 @@ class _Room:
         with self.hub.store.read() as db:
             return records.status(db, self.hub._row(db, self.wid), self.hub.clock())
 
+    def version(self) -> int:
+        """A number that changes with every change to the workshop (pages poll it)."""
+        with self.hub.store.read() as db:
+            return self.hub._row(db, self.wid)["version"]
+
     def _report(self) -> Report:
         return self.hub._report(self.wid)
 

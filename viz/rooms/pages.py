@@ -1,0 +1,43 @@
+"""The workshop's routes under ``/workshop`` (Solara multi-page routing; ``viz.app`` mounts
+them beside the explorer) and their layout: an app bar with the way back to the lobby,
+the page's style, and the cookies this browser is asked to keep."""
+
+from __future__ import annotations
+
+import solara
+
+from viz.rooms.console import ConsolePage
+from viz.rooms.lobby import Lobby
+from viz.rooms.room import BASE, CSS
+from viz.rooms.session import cookie_writes
+from viz.rooms.team import TeamPage
+from viz.rooms.watch import WatchPage
+from viz.rooms.widgets import BrowserHooks
+
+
+@solara.component
+def Cookies() -> None:
+    """Writes the secrets entered in this session into the browser's cookies."""
+    BrowserHooks.element(cookies=cookie_writes())
+
+
+@solara.component
+def RoomLayout(children: list = []) -> None:  # noqa: B006 - Solara's layout signature
+    solara.Style(CSS)
+    solara.Title("CX Culture Lab workshop")
+    with solara.AppLayout(sidebar_open=False, navigation=False):
+        solara.AppBarTitle("CX Culture Lab workshop")
+        with solara.AppBar():
+            with solara.Link(BASE):
+                solara.Button("Lobby", icon_name="mdi-home", text=True, dark=True)
+        with solara.Column(style={"padding": "4px 6px"}):
+            Cookies()
+            solara.Column(children=children, style={"padding": "0"})
+
+
+routes = [
+    solara.Route("/", component=Lobby, label="Lobby"),
+    solara.Route("console", component=ConsolePage, label="Console"),
+    solara.Route("team", component=TeamPage, label="Team"),
+    solara.Route("watch", component=WatchPage, label="Watch"),
+]
