@@ -195,11 +195,16 @@ def register(commands: Commands) -> None:
     p.add_argument("--quick", action="store_true", help="shorter simulations, wider tolerances")
 
     p = commands.add(
-        "dashboard", cmd_dashboard, "serve the dashboard: the explorer at / and the workshop rooms at /workshop"
+        "dashboard",
+        cmd_dashboard,
+        "serve the dashboard: the explorer at / and the workshop rooms at /workshop",
     )
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: this machine only)")
     p.add_argument(
-        "--data", default=None, metavar="DIR", help="the workshops' data directory (default: the per-user one)"
+        "--data",
+        default=None,
+        metavar="DIR",
+        help="the workshops' data directory (default: the per-user one)",
     )
     p.add_argument("--port", type=int, default=8765, help="the address participants open")
     p.add_argument(

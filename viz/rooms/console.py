@@ -75,13 +75,15 @@ def KeyForm(code: str, problem: str | None) -> None:
             remember(KEY_COOKIE, console.status().code, key_text.value)
 
     with solara.Div(classes=["room-card", "key-form"], style={"max-width": "560px"}):
-        solara.Markdown("## Facilitator console")
+        solara.HTML(tag="h2", unsafe_innerHTML="Facilitator console")
         solara.Text(
             "The console opens with the workshop's facilitator key (printed when the workshop was created). "
             "This browser keeps it until it is closed. Teams join on their own page, not here."
         )
-        solara.InputText("Join code", value=code_text, classes=["console-code"])
-        solara.InputText("Facilitator key", value=key_text, password=True, classes=["console-key"])
+        solara.InputText("Join code", value=code_text, continuous_update=True, classes=["console-code"])
+        solara.InputText(
+            "Facilitator key", value=key_text, password=True, continuous_update=True, classes=["console-key"]
+        )
         solara.Button("Open the console", color="primary", on_click=unlock, classes=["unlock-btn"])
         parts.FieldError(error, "key")
         with solara.Link(BASE):
@@ -190,7 +192,9 @@ def RoundCard(console: Console, status: Status, refresh) -> None:
                         f"Open round {r}", color="primary", on_click=open_window, classes=["open-btn"]
                     )
                 else:
-                    solara.Button("Close the window", outlined=True, on_click=close_window, classes=["close-btn"])
+                    solara.Button(
+                        "Close the window", outlined=True, on_click=close_window, classes=["close-btn"]
+                    )
                 solara.Button(
                     f"Play round {r} for every team",
                     color="success",
@@ -257,12 +261,19 @@ def EventsCard(console: Console, status: Status, report: Report, refresh) -> Non
                 solara.Select("For", values=["every team", *names], value=target, classes=["event-target"])
             with solara.Div(style={"width": "200px"}):
                 solara.SliderInt(
-                    f"Week of round {status.deciding}: {week.value}", value=week, min=0, max=status.round_weeks - 1
+                    f"Week of round {status.deciding}: {week.value}",
+                    value=week,
+                    min=0,
+                    max=status.round_weeks - 1,
                 )
         for name in EVENTS[kind.value].shown:
             ui.EventOption(kind.value, name, picked)
         solara.Button(
-            f"Fire in round {status.deciding}", color="primary", outlined=True, on_click=fire, classes=["fire-btn"]
+            f"Fire in round {status.deciding}",
+            color="primary",
+            outlined=True,
+            on_click=fire,
+            classes=["fire-btn"],
         )
         parts.FieldError(error, "event")
         for e in pending:
@@ -330,14 +341,20 @@ def TeamsCard(console: Console, status: Status, report: Report, refresh) -> None
         ui.caption("Measures at the end of the last round played; turnover is quits per year.")
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "8px"}):
             with solara.Div(style={"min-width": "200px"}):
-                solara.Select("Team", values=[t.name for t in report.teams], value=chosen, classes=["team-pick"])
-            solara.Button("Unlock its submission", outlined=True, small=True, on_click=lambda: act(console.unlock))
+                solara.Select(
+                    "Team", values=[t.name for t in report.teams], value=chosen, classes=["team-pick"]
+                )
+            solara.Button(
+                "Unlock its submission", outlined=True, small=True, on_click=lambda: act(console.unlock)
+            )
             solara.Button("New team link", outlined=True, small=True, on_click=new_link)
             if confirm.value:
                 solara.Button(f"Yes, remove {chosen.value}", color="error", small=True, on_click=remove)
                 solara.Button("No", text=True, small=True, on_click=lambda: confirm.set(False))
             else:
-                solara.Button("Remove", text=True, small=True, on_click=lambda: confirm.set(bool(chosen.value)))
+                solara.Button(
+                    "Remove", text=True, small=True, on_click=lambda: confirm.set(bool(chosen.value))
+                )
         parts.FieldError(error, "team")
         if link.value:
             solara.Text(f"Give this link to the team: {link.value}", classes=["team-link"])
@@ -476,7 +493,10 @@ def DebriefCard(console: Console, status: Status) -> None:
                 classes=["debrief-link"],
             )
             solara.FileDownload(
-                console.debrief, filename=f"{stem}-debrief.html", label="Debrief (HTML)", mime_type="text/html"
+                console.debrief,
+                filename=f"{stem}-debrief.html",
+                label="Debrief (HTML)",
+                mime_type="text/html",
             )
             solara.FileDownload(
                 lambda: export_zip(console), filename=f"{stem}.zip", label="Everything (CSV, JSON, HTML)"

@@ -61,9 +61,9 @@ def JoinCard() -> None:
 
     with solara.Div(classes=["room-card", "lobby-join"]):
         solara.HTML(tag="h2", unsafe_innerHTML="Join a team")
-        solara.InputText("Join code", value=code, classes=["lobby-code"])
+        solara.InputText("Join code", value=code, continuous_update=True, classes=["lobby-code"])
         parts.FieldError(code_error, "code")
-        solara.InputText("Team name", value=name, classes=["lobby-team"])
+        solara.InputText("Team name", value=name, continuous_update=True, classes=["lobby-team"])
         parts.FieldError(name_error, "name")
         solara.Button("Join", color="primary", on_click=join, classes=["lobby-join-btn"])
 
@@ -80,7 +80,7 @@ def WatchCard() -> None:
 
     with solara.Div(classes=["room-card", "lobby-watch"]):
         solara.HTML(tag="h2", unsafe_innerHTML="Watch")
-        solara.InputText("Join code", value=code, classes=["watch-code"])
+        solara.InputText("Join code", value=code, continuous_update=True, classes=["watch-code"])
         solara.Button("Watch", outlined=True, on_click=watch, classes=["watch-btn"])
         parts.FieldError(error, "watch")
         ui.caption("Follow the room without playing: nothing can be changed from there.")
@@ -101,8 +101,10 @@ def FacilitatorCard() -> None:
 
     with solara.Div(classes=["room-card", "lobby-facilitate"]):
         solara.HTML(tag="h2", unsafe_innerHTML="Facilitate")
-        solara.InputText("Join code", value=code, classes=["facilitate-code"])
-        solara.InputText("Facilitator key", value=key, password=True, classes=["facilitate-key"])
+        solara.InputText("Join code", value=code, continuous_update=True, classes=["facilitate-code"])
+        solara.InputText(
+            "Facilitator key", value=key, password=True, continuous_update=True, classes=["facilitate-key"]
+        )
         solara.Button("Open the console", outlined=True, on_click=open_console, classes=["facilitate-btn"])
         parts.FieldError(error, "facilitate")
 
@@ -149,7 +151,9 @@ def CreateCard() -> None:
                 "until it is closed."
             )
             with solara.Row():
-                solara.Button("Open the console", color="primary", on_click=open_console, classes=["created-open"])
+                solara.Button(
+                    "Open the console", color="primary", on_click=open_console, classes=["created-open"]
+                )
                 solara.Button("Create another", text=True, on_click=lambda: made.set(None))
             return
         v.Select(
@@ -161,7 +165,7 @@ def CreateCard() -> None:
             class_="create-scenario",
         )
         ui.caption(scenario_info(scenario.value).description if scenario.value in available() else "")
-        solara.InputText("Title (optional)", value=title, classes=["create-title"])
+        solara.InputText("Title (optional)", value=title, continuous_update=True, classes=["create-title"])
         with solara.Row(style={"gap": "8px", "flex-wrap": "wrap"}):
             solara.InputInt(f"Rounds (1-{MAX_ROUNDS})", value=rounds, classes=["create-rounds"])
             solara.InputInt(f"Weeks a round (1-{MAX_ROUND_WEEKS})", value=weeks, classes=["create-weeks"])

@@ -23,7 +23,9 @@ def Cookies() -> None:
 
 @solara.component
 def RoomLayout(children: list = []) -> None:  # noqa: B006 - Solara's layout signature
-    solara.Style(CSS)
+    from viz.app import CSS as EXPLORER_CSS  # the KPI cards' and charts' style
+
+    solara.Style(EXPLORER_CSS + CSS)
     solara.Title("CX Culture Lab workshop")
     with solara.AppLayout(sidebar_open=False, navigation=False):
         solara.AppBarTitle("CX Culture Lab workshop")

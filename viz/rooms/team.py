@@ -84,9 +84,14 @@ def JoinForm(code: str, problem: str | None) -> None:
 
     with solara.Div(classes=["room", "room-card", "join-form"], style={"max-width": "520px"}):
         solara.HTML(tag="h1", unsafe_innerHTML="Join your team")
-        solara.InputText("Join code (on the facilitator's screen)", value=code_text, classes=["join-code-input"])
+        solara.InputText(
+            "Join code (on the facilitator's screen)",
+            value=code_text,
+            continuous_update=True,
+            classes=["join-code-input"],
+        )
         parts.FieldError(code_error, "code")
-        solara.InputText("Team name", value=name, classes=["team-name-input"])
+        solara.InputText("Team name", value=name, continuous_update=True, classes=["team-name-input"])
         parts.FieldError(name_error, "name")
         solara.Button("Join", color="primary", on_click=join, classes=["join-btn"])
         ui.caption(
@@ -160,15 +165,16 @@ def TeamBody(seat: Seat, token: str, version: solara.Reactive[int], status: Stat
 def Decisions(seat: Seat, status: Status, record, refresh: Callable[[], None]) -> None:
     """The round's levers and actions, stored as a draft with every change, then Submit."""
     submit_error = solara.use_reactive(None)
-    if status.finished:
+    menu = solara.use_memo(lambda: None if status.finished else seat.menu(), [status.rounds_done])
+    pending = record.pending or dec.Decision()
+    actions = {a["action"]: {k: x for k, x in a.items() if k != "action"} for a in pending.actions}
+    total = solara.use_memo(lambda: _total(seat, actions), [str(actions), status.rounds_done])
+    if menu is None:
         with solara.Div(classes=["room-card"]):
             solara.Text("The workshop is over: thank you for playing.", classes=["state"])
         return
-    menu = solara.use_memo(seat.menu, [status.rounds_done])
-    pending = record.pending or dec.Decision()
     locked = record.pending_status == "submitted"
     levers = dict(pending.levers)
-    actions = {a["action"]: {k: x for k, x in a.items() if k != "action"} for a in pending.actions}
 
     def save(new_levers: dict, new_actions: dict) -> None:
         """Store the draft; raises the domain's refusal for the caller's field."""
@@ -208,10 +214,9 @@ def Decisions(seat: Seat, status: Status, record, refresh: Callable[[], None]) -
                     if choice.lever is not None and choice.value >= SPECS[choice.lever].hi:
                         continue  # already as high as it goes
                     ActionField(seat, choice, actions.get(choice.name), locked, levers, actions, save)
-                total = solara.use_memo(
-                    lambda: seat.quote([{"action": n, **o} for n, o in actions.items()]), [str(actions)]
+                solara.Text(
+                    f"Total one-off cost this round: {figures.money(total)}", classes=["price", "total"]
                 )
-                solara.Text(f"Total one-off cost this round: {figures.money(total)}", classes=["price", "total"])
         if not locked:
             solara.Button(
                 f"Submit round {r}",
@@ -279,7 +284,9 @@ def default_options(choice) -> dict:
 
 
 @solara.component
-def ActionField(seat: Seat, choice, options: dict | None, locked: bool, levers: dict, actions: dict, save) -> None:
+def ActionField(
+    seat: Seat, choice, options: dict | None, locked: bool, levers: dict, actions: dict, save
+) -> None:
     """One action: ticked or not, its options, and its price."""
     error = solara.use_reactive(None)
     taken = options is not None
@@ -314,6 +321,13 @@ def ActionField(seat: Seat, choice, options: dict | None, locked: bool, levers: 
         parts.FieldError(error, f"action-{choice.name}")
 
 
+def _total(seat: Seat, actions: dict) -> float:
+    try:
+        return seat.quote([{"action": n, **o} for n, o in actions.items()])
+    except WorkshopError:
+        return float("nan")
+
+
 def _quote(seat: Seat, choice, options: dict) -> float | None:
     try:
         return seat.quote([{"action": choice.name, **options}])
@@ -324,17 +338,28 @@ def _quote(seat: Seat, choice, options: dict) -> float | None:
 @solara.component
 def ActionOptions(choice, options: dict, locked: bool, store) -> None:
     if choice.name == "culture_programme":
-        v.Select(
-            label="Departments trained",
-            items=list(DEPARTMENTS),
-            v_model=options.get("departments", list(DEPARTMENTS)),
-            on_v_model=lambda chosen: store({"departments": chosen}),
-            multiple=True,
-            dense=True,
-            disabled=locked,
-            class_="programme-departments",
-        )
-        return
+        ProgrammeOptions(options, locked, store)
+    else:
+        AmountOption(choice, options, locked, store)
+
+
+@solara.component
+def ProgrammeOptions(options: dict, locked: bool, store) -> None:
+    v.Select(
+        label="Departments trained",
+        items=list(DEPARTMENTS),
+        v_model=options.get("departments", list(DEPARTMENTS)),
+        on_v_model=lambda chosen: store({"departments": chosen}),
+        multiple=True,
+        dense=True,
+        disabled=locked,
+        class_="programme-departments",
+    )
+
+
+@solara.component
+def AmountOption(choice, options: dict, locked: bool, store) -> None:
+    """The one number an action takes: the level to raise a lever to, or the share laid off."""
     if choice.name == "layoffs":
         name, lo, hi, text = "share", *dec.LAYOFF_SHARES, "Share of staff laid off"
     else:
@@ -355,4 +380,3 @@ def ActionOptions(choice, options: dict, locked: bool, store) -> None:
     )
     solara.Text(f"{text}: {shown.value:g}" if isinstance(shown.value, int | float) else text)
     v.use_event(slider, "change", lambda _w, _e, data: store({name: data}))
-
