@@ -107,6 +107,7 @@ def make_app():
     from solara.server.starlette import app as solara_app
 
     settings.main.mode = "production"
+    settings.theme.show_banner = False  # "runs on Solara", pinned over the page's bottom (a phone's slider)
     return guard(solara_app, Path(settings.assets.proxy_cache_dir))
 
 

@@ -150,9 +150,10 @@ def TeamBody(seat: Seat, token: str, version: solara.Reactive[int], status: Stat
         with solara.Div(classes=["room-card"]):
             solara.HTML(tag="h2", unsafe_innerHTML="Your rounds")
             parts.html_block(parts.rounds_table(record))
-        if board:
-            with solara.Details("Leaderboard", expand=False):
-                parts.html_block(parts.leaderboard_table(board, highlight=seat.name))
+        with solara.Div(classes=["leaderboard-slot"]):  # always there: what follows keeps its widgets
+            if board:
+                with solara.Details("Leaderboard", expand=False):
+                    parts.html_block(parts.leaderboard_table(board, highlight=seat.name))
         with solara.Div(classes=["room-card"]):
             parts.TeamCharts(run, status.rounds * status.round_weeks, status.rounds_done)
         with solara.Details("Add a teammate's device", expand=False):
