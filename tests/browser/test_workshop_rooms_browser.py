@@ -131,6 +131,14 @@ def test_a_facilitator_and_three_teams_play_two_rounds_to_a_leaderboard(browser,
     teams["Blue"].locator(".team-name").wait_for(timeout=WAIT)
     assert teams["Blue"].locator(".team-name").inner_text() == "Blue"
 
+    # a teammate's phone comes in by the team link Green's page shows
+    teams["Green"].get_by_text("Add a teammate's device").click()
+    link = teams["Green"].locator(".team-link").inner_text(timeout=WAIT).split()[-1]
+    teammate = open_page(browser, link, "phone", outside)
+    teammate.locator(".team-name").wait_for(timeout=WAIT)
+    assert teammate.locator(".team-name").inner_text() == "Green" and "#t=" not in teammate.url
+    teammate.context.close()
+
     # round 1: Red moves a lever and buys a programme, Blue submits as is, Green does nothing
     console.click(".open-btn")
     for page in teams.values():

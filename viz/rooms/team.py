@@ -48,7 +48,7 @@ def TeamPage() -> None:
     router = solara.use_router()
     code = code_from(router)
     linked = solara.use_reactive("")  # a token from a team link (#t=...)
-    BrowserHooks.element(on_hash_token=linked.set)
+    BrowserHooks.element(read_hash=True, on_hash_token=linked.set)
     token = linked.value or secret(TEAM_COOKIE, code)
     seat, problem = solara.use_memo(lambda: open_seat(code, token), [code, token])
 

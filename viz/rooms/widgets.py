@@ -13,14 +13,34 @@ HOOKS = """
 <script>
 module.exports = {
   mounted() {
-    const found = window.location.hash.match(/[#&]t=([A-Za-z0-9_-]{8,200})/);
+    const found = this.read_hash && window.location.hash.match(/[#&]t=([A-Za-z0-9_-]{8,200})/);
     if (found) {
       this.hash_token = found[1];
       window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search);
     }
     this.write(this.cookies);
+    if (this.fit_charts) {
+      this.timer = setInterval(() => this.fit(), 700);
+      this._resize = () => { this.width = window.innerWidth; };
+      window.addEventListener("resize", this._resize);
+      this._resize();
+    }
+  },
+  destroyed() {
+    clearInterval(this.timer);
+    if (this._resize) window.removeEventListener("resize", this._resize);
   },
   methods: {
+    fit() {
+      // Plotly draws a chart 700 px wide when its box has no width yet (a tab, a card just
+      // shown) and redraws to its box only on a window resize ("responsive"): give it one.
+      const off = [...document.querySelectorAll(".js-plotly-plot")].some((plot) => {
+        const svg = plot.querySelector(".main-svg");
+        const box = plot.getBoundingClientRect().width;
+        return svg && box > 0 && Math.abs(svg.getBoundingClientRect().width - box) > 4;
+      });
+      if (off) window.dispatchEvent(new Event("resize"));
+    },
     write(cookies) {
       for (const [name, pair] of Object.entries(cookies || {})) {
         let text = name + "=" + encodeURIComponent(pair[0]) + "; path=/; SameSite=Strict";
@@ -37,12 +57,17 @@ module.exports = {
 
 class BrowserHooks(ipyvue.VueTemplate):
     """Writes ``cookies`` (name -> [value, max age in s or None for the browser session])
-    into the browser, and reports a team token given in the address's fragment
-    (``#t=TOKEN``: a team link; the fragment never reaches the server's logs), then
-    removes it from the address."""
+    into the browser, and with ``read_hash`` reports a team token given in the address's
+    fragment (``#t=TOKEN``: a team link; the fragment never reaches the server's logs),
+    then removes it from the address (so only the hook that listens may read it); with
+    ``fit_charts``, redraws any Plotly chart drawn at another width than its box and
+    reports the window's ``width``."""
 
     template = traitlets.Unicode(HOOKS).tag(sync=True)
     cookies = traitlets.Dict({}).tag(sync=True)
+    read_hash = traitlets.Bool(False).tag(sync=True)
+    fit_charts = traitlets.Bool(False).tag(sync=True)
+    width = traitlets.Int(0).tag(sync=True)
     hash_token = traitlets.Unicode("").tag(sync=True)
 
 
