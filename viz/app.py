@@ -71,7 +71,7 @@ CSS = """
   .kpi-label { font-size: 0.8rem; }
   .speed-select { display: none; }
   .v-navigation-drawer { max-width: 100vw !important; min-width: 0 !important; width: 100vw !important; }
-  .solara-content-main { padding: 4px !important; }
+  .solara-content-main { padding-left: 4px !important; padding-right: 4px !important; }
 }
 """
 

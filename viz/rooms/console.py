@@ -16,8 +16,10 @@ import html
 import io
 import tempfile
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import solara
 import solara.lab
 from solara import v
@@ -37,6 +39,8 @@ from workshop.views import Report, Status
 
 COUNTDOWNS = {"no countdown": None, "1 min": 60, "2 min": 120, "3 min": 180, "5 min": 300, "10 min": 600}
 PROJECTOR_FONT = 24
+PROJECTOR_HEIGHT = 620  # px: the chart and the header above it fit a 1080-line projector
+TURNOVER = MEASURES["employee_turnover"].metric
 
 
 def open_console(code: str, key: str | None) -> tuple[Console | None, str | None]:
@@ -259,7 +263,7 @@ def EventsCard(console: Console, status: Status, report: Report, refresh) -> Non
         with solara.Row(style={"gap": "8px", "flex-wrap": "wrap"}):
             with solara.Div(style={"min-width": "170px"}):
                 solara.Select("For", values=["every team", *names], value=target, classes=["event-target"])
-            with solara.Div(style={"width": "200px"}):
+            with solara.Div(style={"min-width": "260px", "flex": "1"}):
                 solara.SliderInt(
                     f"Week of round {status.deciding}: {week.value}",
                     value=week,
@@ -396,19 +400,46 @@ def LeaderboardCard(console: Console, status: Status, report: Report, refresh) -
         parts.FieldError(error, "weights")
 
 
+class ScoredWeeks:
+    """A team's weeks with turnover as the scorecard reads it: quits per year over all the
+    weeks played so far (the weekly count is too noisy to compare teams by)."""
+
+    def __init__(self, weeks) -> None:
+        self.weeks = weeks
+
+    def series(self, metric: str) -> np.ndarray:
+        y = np.asarray(self.weeks.series(metric), dtype=float)
+        if metric != TURNOVER or len(y) < 2:
+            return y
+        out = np.full_like(y, np.nan)
+        out[1:] = 52.0 * np.cumsum(y[1:]) / np.arange(1, len(y))
+        return out
+
+
 def measure_figure(report: Report, measure: str, height: int = 380, font: int = figures.TICK_PX):
+    """Every team's trajectory on one scorecard measure; a larger ``font`` (the projector)
+    drops the axis title, which the chart's title already says."""
     spec = MEASURES[measure]
     s = report.status
-    return figures.overlay(
+    runs = [replace(run, weeks=ScoredWeeks(run.weeks)) for run in team_runs(report)]
+    title = spec.label + (", quits per year so far" if spec.metric == TURNOVER else "")
+    fig = figures.overlay(
         spec.metric,
-        team_runs(report),
+        runs,
         s.rounds * s.round_weeks,
-        spec.label,
+        title,
         key=f"overlay-{measure}",
         every=s.round_weeks,
         height=height,
         font=font,
     )
+    if spec.metric == TURNOVER:
+        fig.update_yaxes(title_text="quits per year (%)")
+    if font > figures.TICK_PX:  # large type needs room above for the legend, below for the axis
+        fig.update_yaxes(title_text="", automargin=True)
+        fig.update_xaxes(automargin=True, title_standoff=12)
+        fig.update_layout(margin={"t": 130, "b": 90, "l": 100, "r": 30}, legend_y=1.04)
+    return fig
 
 
 @solara.component
@@ -442,7 +473,7 @@ def Projector(status: Status, report: Report) -> None:
     measure = next(m for m, spec in MEASURES.items() if spec.label == shown.value)
     with solara.Div(classes=["chart", "projector-chart"]):
         ui.Plot(
-            lambda: measure_figure(report, measure, 760, PROJECTOR_FONT),
+            lambda: measure_figure(report, measure, PROJECTOR_HEIGHT, PROJECTOR_FONT),
             (status.rounds_done, len(report.teams), measure),
             f"teams-{measure}",
         )

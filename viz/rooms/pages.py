@@ -8,7 +8,7 @@ import solara
 
 from viz.rooms.console import ConsolePage
 from viz.rooms.lobby import Lobby
-from viz.rooms.room import BASE, CSS
+from viz.rooms.room import BASE, CSS, PHONE, narrow
 from viz.rooms.session import cookie_writes
 from viz.rooms.team import TeamPage
 from viz.rooms.watch import WatchPage
@@ -17,8 +17,11 @@ from viz.rooms.widgets import BrowserHooks
 
 @solara.component
 def Cookies() -> None:
-    """Writes the secrets entered in this session into the browser's cookies."""
-    BrowserHooks.element(cookies=cookie_writes())
+    """Writes the secrets entered in this session into the browser's cookies; keeps the
+    page's charts as wide as their boxes; tells the pages whether this is a phone."""
+    BrowserHooks.element(
+        cookies=cookie_writes(), fit_charts=True, on_width=lambda w: narrow.set(0 < w < PHONE)
+    )
 
 
 @solara.component

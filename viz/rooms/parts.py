@@ -15,7 +15,7 @@ from model.metrics import METRICS
 from viz import components as ui
 from viz import figures
 from viz.charts import CHARTS, KPIS, kpi_delta, kpi_value
-from viz.rooms.room import TeamRun
+from viz.rooms.room import TeamRun, narrow
 from viz.rooms.widgets import Countdown
 from workshop import decisions as dec
 from workshop.scorecard import MEASURES, Standing
@@ -44,16 +44,37 @@ def Kpis(run: TeamRun, version: object = 0) -> None:
                 solara.Text(delta, style={"color": colour}, classes=["kpi-delta"])
 
 
+def for_phone(fig):
+    """``fig`` laid out for a phone: its legend under the chart, smaller type, taller."""
+    shown = sum(1 for t in fig.data if t.showlegend is not False and t.name)
+    rows = math.ceil(shown / 2)
+    fig.update_layout(
+        height=(fig.layout.height or 380) + 22 * rows,
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
+        legend_font_size=11,
+        title_font_size=14,
+        margin={"l": 48, "r": 8, "t": 36, "b": 56 + 22 * rows},
+    )
+    return fig
+
+
 @solara.component
 def TeamCharts(run: TeamRun, horizon: int, version: object = 0) -> None:
-    """The team's firm in the dashboard's charts, one tab each (only the open one drawn)."""
+    """The team's firm in the dashboard's charts, one tab each (only the open one drawn);
+    on a phone the legends go under the charts."""
     tab = solara.use_reactive(0)
+    phone = narrow.value
+
+    def figure(chart):
+        fig = chart.figure([run], horizon)
+        return for_phone(fig) if phone else fig
+
     with solara.lab.Tabs(value=tab, lazy=True):
         for key in TEAM_CHARTS:
             chart = CHARTS[key]
             with solara.lab.Tab(chart.title):
                 with solara.Div(classes=["chart", f"chart-{key}"]):
-                    ui.Plot(lambda chart=chart: chart.figure([run], horizon), (version, key), key)
+                    ui.Plot(lambda chart=chart: figure(chart), (version, key, phone), key)
                     ui.caption(chart.help)
 
 

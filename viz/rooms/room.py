@@ -21,6 +21,11 @@ from workshop.views import Report, TeamRecord
 POLL_SECONDS = 1.0  # how often a page looks whether its workshop changed (one small read)
 PUBLIC_ENV = "CXLAB_PUBLIC_URL"  # the address participants open, set by ``cxlab dashboard``
 BASE = "/workshop"
+PHONE = 700  # px: a window narrower than this gets charts laid out for a phone
+
+# Whether this browser session's window is a phone's (per session: Solara keeps a
+# module-level reactive per virtual kernel); set by the layout's hooks (``viz.rooms.pages``).
+narrow = solara.reactive(False)
 
 
 def use_version(read: Callable[[], int]) -> solara.Reactive[int]:
@@ -145,12 +150,13 @@ CSS = """
 .projector .join-code { font-size: 5rem; }
 .projector .round-title { font-size: 2.4rem; }
 .projector .countdown { font-size: 2.4rem; }
+.projector .state { font-size: 1.4rem; }
 .projector table { font-size: 1.6rem; }
 @media (max-width: 700px) {
   .room-grid, .room-charts { grid-template-columns: 1fr; }
   .room h1 { font-size: 1.25rem; }
   .room-card { padding: 8px 10px; }
   .join-code { font-size: 2rem; }
-  .solara-content-main { padding: 4px !important; }
+  .v-app-bar .v-toolbar__title { font-size: 1.05rem; }
 }
 """
