@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 
 from model.sampling import thinned
 
@@ -64,22 +65,6 @@ def peer_view(c: np.ndarray, peers: sp.csr_matrix) -> np.ndarray:
     return peers @ c
 
 
-def socialise(
-    c: np.ndarray,
-    target: np.ndarray | float,
-    rate: np.ndarray | float,
-    noise_sd: float,
-    rng: np.random.Generator,
-    bounds: tuple[float, float] | None = (0.0, 1.0),
-) -> np.ndarray:
-    """One week of pull toward ``target``: ``c + rate (target - c) + noise``.
-
-    ``bounds=None`` leaves the linear dynamics unclipped, as the Harrison-Carroll
-    closed form assumes.
-    """
-    return jitter(c + rate * (target - c), noise_sd, rng, bounds)
-
-
 def jitter(
     x: np.ndarray, noise_sd: float, rng: np.random.Generator, bounds: tuple[float, float] | None = (0.0, 1.0)
 ) -> np.ndarray:
@@ -104,40 +89,30 @@ def new_hires(
     return drawn if bounds is None else np.minimum(np.maximum(drawn, bounds[0]), bounds[1])
 
 
-def hire(
-    c: np.ndarray,
-    who: np.ndarray,
-    mean: float,
-    spread: float,
-    rng: np.random.Generator,
-    bounds: tuple[float, float] | None = (0.0, 1.0),
-) -> np.ndarray:
-    """A copy of ``c`` with the centricity at ``who`` (a mask or positions) replaced by new hires'."""
-    out = c.copy()
-    out[who] = new_hires(out[who].size, mean, spread, rng, bounds)
-    return out
-
-
-def hire_mean(labour_mean: float, culture_fit: float, target: float) -> float:
-    """Mean centricity of hires: hiring for culture fit moves it toward ``target``."""
-    return labour_mean + culture_fit * (target - labour_mean)
+def hire_mean(labour_mean: float, culture_fit: float, professed: float) -> float:
+    """Mean centricity of hires: screening on values (a share ``culture_fit`` of
+    the decision) moves it from the labour market's mean toward the
+    customer-centric values the firm professes [seed004, Zappos]."""
+    return labour_mean + culture_fit * (professed - labour_mean)
 
 
 def culture_map(
     upward: sp.csr_matrix, peers: sp.csr_matrix, executive: np.ndarray, frontline: np.ndarray, p
 ) -> tuple[sp.csr_matrix, np.ndarray]:
-    """The deterministic part of a culture week as one affine map ``c -> M c + b``.
+    """The part of a culture week that does not depend on the norms, as one
+    affine map ``c -> M c + b``; ``culture_week`` adds the pull of the norms.
 
     Executives follow leadership commitment: ``c + anchor (commitment - c)``.
     Everyone else is pulled toward those above (``upward``, see
-    ``upward_matrix``) and those around (``peers``, see ``peer_matrix``);
-    front-line behaviour drifts toward what the metrics reward and is worn down
-    by bad practice: ``c + a (up - c) + b (peers - c) + front line (m (focus - c) - k c)``.
+    ``upward_matrix``), those around (``peers``, see ``peer_matrix``) and their
+    department's norm (``norm_pull``); front-line behaviour drifts toward what
+    the metrics reward and is worn down by bad practice:
+    ``c + a (up - c) + b (peers - c) + e (norm - c) + front line (m (focus - c) - k c)``.
     Built once per org chart, presence and lever setting, so that a week is
     one sparse product.
     """
     frontline_pull = (p.metric_pull + p.corruption_rate * p.bad_practice) * frontline
-    keep = 1.0 - p.upward_pull - p.peer_pull - frontline_pull
+    keep = 1.0 - p.upward_pull - p.peer_pull - p.norm_pull - frontline_pull
     offset = (p.metric_pull * p.metric_focus) * frontline
     keep[executive] = 1.0 - p.leadership_anchor
     offset[executive] = p.leadership_anchor * p.leadership_commitment
@@ -150,17 +125,78 @@ def culture_map(
 def culture_week(
     c: np.ndarray,
     weekly: tuple[sp.csr_matrix, np.ndarray],
+    norm_felt: np.ndarray,
     present: np.ndarray,
     noise_sd: float,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """One week of culture: the affine map ``weekly = culture_map(...)`` plus
-    individual variation; empty positions keep their value."""
+    """One week of culture: the affine map ``weekly = culture_map(...)``, the
+    pull of each employee's department norm (``norm_felt``: ``norm_pull`` times
+    the norm, 0 for executives) and individual variation; empty positions keep their value."""
     matrix, offset = weekly
     new = matrix @ c
     new += offset
+    new += norm_felt
     new = jitter(new, noise_sd, rng)
     return new if present.all() else np.where(present, new, c)
+
+
+def norms_week(
+    norms: np.ndarray, c: np.ndarray, members: list[np.ndarray], leading: int, leaders: float, p
+) -> np.ndarray:
+    """One week of the departments' norms: the way things are done in each
+    department [schein2010], moving slowly toward what its members do.
+
+    A norm moves only when a critical mass of its members practise a different
+    standard [centola2018] (a share ``critical_mass`` of them more than
+    ``norm_margin`` above it, or below it, the gate opening smoothly over
+    ``tipping_width``) and only as far and as fast as the leaders reinforce it
+    (the executives' own customer focus ``leaders`` above the norm for a rise,
+    below it for a fall). It then moves ``norm_rate`` of the way toward the
+    standard that critical mass practises (their mean). Department heads also
+    align their department with the management team: each week the norm moves
+    ``norm_consensus`` of the way toward the mean norm of all departments (one
+    voice each), as far as the leaders back a move that way. Empty departments
+    keep their norm.
+
+    Args:
+        norms: one norm per department.
+        c: every position's customer focus.
+        members: present members' positions, per department.
+        leading: the executive department's index.
+        leaders: the executives' mean customer focus.
+    """
+    new = norms.copy()
+    teams = [d for d, who in enumerate(members) if d != leading and len(who)]
+    consensus = norms[teams].mean() if teams else 0.0
+    for d in teams:
+        who = members[d]
+        n, behaviour = norms[d], c[who]
+        higher, lower = behaviour[behaviour > n + p.norm_margin], behaviour[behaviour < n - p.norm_margin]
+        # the side whose practice, backed by the leaders, pulls harder sets the direction
+        up = _tipped(len(higher) / len(who), p) * _backed(leaders - n, p) if len(higher) else 0.0
+        down = _tipped(len(lower) / len(who), p) * _backed(n - leaders, p) if len(lower) else 0.0
+        if up >= down and up > 0:
+            n += p.norm_rate * up * (higher.mean() - n)
+        elif down > 0:
+            n += p.norm_rate * down * (lower.mean() - n)
+        # heads align their departments with the management team, in the direction leaders back
+        backed = _backed(leaders - n, p) if consensus > n else _backed(n - leaders, p)
+        n += p.norm_consensus * backed * (consensus - n)
+        # and over the years what leaders do, not what they say, becomes how things are done:
+        # slowly when they set a higher standard, faster when they set a lower one
+        new[d] = n + (p.tone_at_top if leaders > n else p.cynicism) * (leaders - n)
+    return new
+
+
+def _tipped(share: float, p) -> float:
+    """How far a norm has tipped when ``share`` of its members practise another standard [centola2018]."""
+    return float(expit((share - p.critical_mass) / p.tipping_width))
+
+
+def _backed(lead: float, p) -> float:
+    """How fully leaders back a change that is ``lead`` ahead of the norm in their direction (0..1)."""
+    return min(max(lead / p.norm_margin, 0.0), 1.0)
 
 
 def skill_week(s: np.ndarray, tenure: np.ndarray, p) -> np.ndarray:
@@ -176,10 +212,13 @@ def skill_week(s: np.ndarray, tenure: np.ndarray, p) -> np.ndarray:
     return new
 
 
-def wellbeing_target(overload: np.ndarray, frontline: np.ndarray, p) -> np.ndarray:
-    """Wellbeing that current conditions warrant: care lifts it, overload and
-    defending deliberate traps wear it down."""
+def wellbeing_target(overload: np.ndarray, contact_load: np.ndarray, frontline: np.ndarray, p) -> np.ndarray:
+    """Wellbeing that current conditions warrant, by department: care lifts it;
+    overload, hours on the phones (``contact_load``: the agents' busy share of
+    their time, emotional labour [grandey2000]) and defending deliberate traps
+    wear it down."""
     target = -p.overload_penalty * overload
+    target -= p.contact_strain * contact_load
     target += p.wellbeing_base + p.care_effect * (p.employee_care - 0.5)
     target -= (p.bad_practice_strain * p.bad_practice) * frontline
     np.maximum(target, 0.0, out=target)

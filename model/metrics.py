@@ -19,15 +19,17 @@ METRICS: dict[str, str] = {
         for d in DEPARTMENTS
     },
     **{f"culture_level_{lv}": f"Mean customer-centricity of {lv} level employees (0..1)." for lv in LEVELS},
+    "norm_mean": "The departments' norms (how things are done there, 0..1), weighted by headcount.",
     "wellbeing_mean": "Mean employee wellbeing (0..1).",
     "skill_mean": "Mean employee skill (0..1).",
     "service_quality": "Mean quality of service delivered by employees (0..1).",
     "employee_turnover": "Employees who quit this week / headcount.",
     "headcount": "Employees in post.",
-    "agents": "Support agents on duty.",
+    "service_turnover": "Service-department employees who quit this week / the department's headcount.",
+    "agents": "Contact-centre agents on duty in an average open hour (a roster alternating between whole numbers).",
     "contacts": "Contacts reaching support this week.",
-    "avg_wait_minutes": "Mean time a contact held for an agent this week (steady state over all contacts), minutes.",
-    "abandonment_rate": "Share of contacts that hung up before being answered (steady state over all contacts).",
+    "speed_of_answer_seconds": "Mean wait of the contacts answered this week (speed of answer), seconds; callbacks not counted.",
+    "abandonment_rate": "Share of this week's contacts that hung up before being answered.",
     "first_contact_resolution": "Share of problem contacts solved at the first contact (empty in a week without any).",
     "agent_occupancy": "Share of agent time spent handling contacts.",
     "satisfaction_mean": "Mean satisfaction of active customers (0..1).",
@@ -37,12 +39,18 @@ METRICS: dict[str, str] = {
     "active_customers": "Customers currently buying.",
     "prospects": "People in the market who have never been customers.",
     "churned": "Former customers (cumulative).",
+    "problems": "Purchases this week where something went wrong (a touchpoint or a trap).",
+    "complaints": "Purchases this week whose problem the customer contacted the firm about.",
     "churn_rate": "Customers lost this week / active customers at the start of the week.",
     "acquisitions_marketing": "New customers this week won by marketing.",
     "acquisitions_referral": "New customers this week won through their contacts.",
     "lost_presale": "Would-be customers lost this week because nobody answered them.",
+    "recommenders": "Promoters who recommended the firm this week.",
+    "warners": "Detractors who warned others this week (buying or leaving).",
     "wom_positive": "Recommendations heard this week.",
     "wom_negative": "Warnings heard this week.",
+    "delighted_purchases": "Purchases this week by customers scoring 9-10 after it.",
+    "premium_purchases": "Purchases this week on which a delighted customer paid a premium.",
     "revenue": "Revenue this week.",
     "cost": "Costs this week (goods, wages, training, care, hiring, support agents).",
     "profit": "Revenue minus cost this week.",
@@ -93,6 +101,7 @@ def organisation_metrics(model) -> dict[str, float]:
     out = dict(zip(DEPT_KEYS, by_dept.tolist(), strict=True))
     out.update(zip(LEVEL_KEYS, group_means(c, org.level[who], model.level_headcount).tolist(), strict=True))
     out["culture_mean"] = mean_or_zero(c)
+    out["norm_mean"] = float(model.norms @ model.dept_headcount / max(1, model.dept_headcount.sum()))
     out["wellbeing_mean"] = mean_or_zero(st.wellbeing[who])
     out["skill_mean"] = mean_or_zero(st.skill[who])
     out["service_quality"] = mean_or_zero(model.quality[who])

@@ -41,11 +41,11 @@ def _s(default, lo, hi, unit, meaning, source, group, **kw) -> Spec:
 _DEPT_SHARES = {
     "executive": 0.02,
     "product": 0.15,
-    "operations": 0.25,
+    "operations": 0.30,
     "logistics": 0.08,
     "marketing": 0.08,
-    "sales": 0.14,
-    "service": 0.18,
+    "sales": 0.17,
+    "service": 0.05,
     "finance": 0.05,
     "hr": 0.05,
 }
@@ -205,7 +205,7 @@ SPECS: dict[str, Spec] = {
         lever=True,
     ),
     "partner_reliability": _s(
-        0.9,
+        0.95,
         0,
         1,
         "probability",
@@ -246,7 +246,7 @@ SPECS: dict[str, Spec] = {
     ),
     # ---- culture dynamics ---------------------------------------------------
     "upward_pull": _s(
-        0.08,
+        0.015,
         0,
         1,
         "per week",
@@ -264,7 +264,7 @@ SPECS: dict[str, Spec] = {
         "culture",
     ),
     "peer_pull": _s(
-        0.04,
+        0.01,
         0,
         1,
         "per week",
@@ -282,7 +282,7 @@ SPECS: dict[str, Spec] = {
         "culture",
     ),
     "metric_pull": _s(
-        0.02,
+        0.01,
         0,
         1,
         "per week",
@@ -327,12 +327,98 @@ SPECS: dict[str, Spec] = {
         "culture",
     ),
     "programme_boost": _s(
-        0.5,
+        0.6,
         0,
         1,
         "share of gap",
         "Share of the gap to full customer focus closed by a culture programme for those trained.",
         "Culture programmes [seed004] [calibration].",
+        "culture",
+    ),
+    # ---- culture norms -----------------------------------------------------
+    "norm_pull": _s(
+        0.12,
+        0,
+        1,
+        "per week",
+        "How fast an employee's customer focus moves toward their department's norm (conformity).",
+        "Norms shared within a unit shape members' behaviour [schein2010] [harrison1991] [calibration].",
+        "culture",
+    ),
+    "norm_rate": _s(
+        0.6,
+        0,
+        1,
+        "per week",
+        "How fast a department's norm moves toward what its members do, once the change has tipped and leaders reinforce it.",
+        "Cultures change over years, not weeks [schein2010] [calibration].",
+        "culture",
+    ),
+    "critical_mass": _s(
+        0.25,
+        0.01,
+        0.99,
+        "share of members",
+        "Share of a department that must practise a different standard before its norm starts to move.",
+        "About 25% in experiments on social conventions [centola2018].",
+        "culture",
+    ),
+    "norm_margin": _s(
+        0.08,
+        0.01,
+        0.5,
+        "0..1",
+        "How far above (below) the norm someone must behave to count as practising a higher (lower) "
+        "standard; also the leaders' lead over the norm at which their reinforcement is full.",
+        "[calibration].",
+        "culture",
+    ),
+    "tipping_width": _s(
+        0.02,
+        0.005,
+        0.5,
+        "share of members",
+        "How sharply a norm tips around the critical mass (the logistic's scale).",
+        "[centola2018] [calibration].",
+        "culture",
+    ),
+    "norm_consensus": _s(
+        0.005,
+        0,
+        1,
+        "0..1",
+        "Weight of the management team's consensus (the mean norm of all departments, one voice each) "
+        "in where a department's norm is heading.",
+        "Subcultures meet in the management team [schein2010] [calibration].",
+        "culture",
+    ),
+    "tone_at_top": _s(
+        0.002,
+        0,
+        1,
+        "per week",
+        "How fast every department's norm drifts up toward what the executives themselves do (their customer "
+        "focus) when that is above it, whatever they say: 0.002 a week closes a tenth of the gap in a year.",
+        "Leaders embed culture by what they do, attend to and reward [schein2010] [seed000] [calibration].",
+        "culture",
+    ),
+    "cynicism": _s(
+        0.006,
+        0,
+        1,
+        "per week",
+        "How fast department norms drift down toward executives whose own customer focus is below them "
+        "(leaders who only talk): faster than ``tone_at_top`` builds them up.",
+        "Trust is lost faster than it is built [slovic1993]; lip service breeds cynicism [seed004] [calibration].",
+        "culture",
+    ),
+    "professed_values": _s(
+        0.85,
+        0,
+        1,
+        "0..1",
+        "Customer focus of the values a firm screens candidates for when it hires for culture fit.",
+        "Zappos hires for the customer-centric values it professes [seed004] [calibration].",
         "culture",
     ),
     # ---- skill and training -------------------------------------------------
@@ -459,9 +545,19 @@ SPECS: dict[str, Spec] = {
         "Low wellbeing raises quitting [harrison1991] [heskett1994].",
         "wellbeing",
     ),
+    "contact_strain": _s(
+        0.3,
+        0,
+        1,
+        "per unit occupancy",
+        "Wellbeing lost by contact-centre agents per unit of the share of their time spent on contacts "
+        "(emotional labour).",
+        "Emotional labour wears agents down [grandey2000]; contact centres lose 30-45% of staff a year [calibration].",
+        "wellbeing",
+    ),
     # ---- service quality ----------------------------------------------------
     "quality_weight_centricity": _s(
-        0.4,
+        0.6,
         0,
         1,
         "relative weight",
@@ -497,7 +593,7 @@ SPECS: dict[str, Spec] = {
         "service_quality",
     ),
     "employee_share": _s(
-        0.4,
+        0.65,
         0,
         1,
         "0..1",
@@ -566,7 +662,7 @@ SPECS: dict[str, Spec] = {
         "customers",
     ),
     "question_rate": _s(
-        0.25,
+        0.35,
         0,
         1,
         "contacts per customer-week",
@@ -610,26 +706,18 @@ SPECS: dict[str, Spec] = {
         "Importance order [seed002].",
         "customers",
     ),
-    "weight_resolution": _s(
-        0.12,
+    "failure_severity": _s(
+        0.5,
         0,
         1,
-        "relative weight",
-        "Importance of how a problem or question was handled.",
-        "Importance order [seed002].",
-        "customers",
-    ),
-    "weight_price": _s(
-        0.05,
-        0,
-        1,
-        "relative weight",
-        "Importance of a fair price without surprises.",
-        "Price matters little [seed002].",
+        "share of value",
+        "Share of a touchpoint's value lost when it goes wrong and nobody puts it right (a late delivery "
+        "still arrives; a faulty product can still be repaired).",
+        "A single failure dents satisfaction, repeated failures sink it [calibration].",
         "customers",
     ),
     "expectation_base": _s(
-        0.73,
+        0.56,
         0,
         1,
         "0..1",
@@ -647,7 +735,7 @@ SPECS: dict[str, Spec] = {
         "customers",
     ),
     "promise_effect": _s(
-        0.25,
+        0.15,
         0,
         2,
         "per unit promise",
@@ -656,7 +744,7 @@ SPECS: dict[str, Spec] = {
         "customers",
     ),
     "promise_reach": _s(
-        1.0,
+        2.0,
         0,
         5,
         "per unit promise",
@@ -665,7 +753,7 @@ SPECS: dict[str, Spec] = {
         "customers",
     ),
     "acceptable_satisfaction": _s(
-        0.7,
+        0.75,
         0.5,
         0.85,
         "0..1",
@@ -673,13 +761,14 @@ SPECS: dict[str, Spec] = {
         "Meeting expectations is only acceptable [seed001].",
         "customers",
     ),
-    "disconfirmation_scale": _s(
-        0.08,
-        0.01,
-        1,
-        "experience units",
-        "How much better or worse than expected moves satisfaction by one logit.",
-        "Expectation-disconfirmation [seed001] [calibration].",
+    "disconfirmation_slope": _s(
+        0.7,
+        0,
+        5,
+        "satisfaction per experience unit",
+        "How much satisfaction with a purchase rises (falls) per unit of experience above (below) "
+        "what the customer expected.",
+        "Satisfaction is linear in disconfirmation [oliver1980] [seed001] [calibration].",
         "customers",
     ),
     "satisfaction_memory": _s(
@@ -689,6 +778,15 @@ SPECS: dict[str, Spec] = {
         "0..1",
         "Weight of the latest experience in a customer's running satisfaction.",
         "[calibration].",
+        "customers",
+    ),
+    "score_spread": _s(
+        1.5,
+        0,
+        5,
+        "score points (sd)",
+        "How much people differ in how readily they give high scores, at equal satisfaction.",
+        "Response styles differ between people [baumgartner2001] [calibration].",
         "customers",
     ),
     "wait_tolerance_minutes": _s(
@@ -701,7 +799,7 @@ SPECS: dict[str, Spec] = {
         "customers",
     ),
     "base_churn": _s(
-        0.003,
+        0.005,
         0,
         0.5,
         "per week",
@@ -728,7 +826,7 @@ SPECS: dict[str, Spec] = {
         "customers",
     ),
     "bad_practice_sting": _s(
-        0.15,
+        0.2,
         0,
         1,
         "experience units",
@@ -765,7 +863,7 @@ SPECS: dict[str, Spec] = {
         "queue",
     ),
     "escalation_share": _s(
-        0.4,
+        0.25,
         0,
         1,
         "probability",
@@ -777,7 +875,7 @@ SPECS: dict[str, Spec] = {
         6, 0, 120, "minutes", "Extra handling time for an escalated contact.", "[calibration].", "queue"
     ),
     "resolution_floor": _s(
-        0.5,
+        0.65,
         0,
         1,
         "probability",
@@ -795,7 +893,7 @@ SPECS: dict[str, Spec] = {
         "queue",
     ),
     "rush_penalty": _s(
-        0.3,
+        0.2,
         0,
         1,
         "0..1",
@@ -804,15 +902,35 @@ SPECS: dict[str, Spec] = {
         "queue",
     ),
     "contact_hours": _s(
-        40, 1, 168, "hours per week", "Opening hours of the support channels.", "[calibration].", "queue"
+        50, 1, 168, "hours per week", "Opening hours of the support channels.", "[calibration].", "queue"
     ),
-    "staffing_safety": _s(
-        0.5,
+    "target_answer_seconds": _s(
+        30,
+        1,
+        600,
+        "seconds",
+        "Mean wait of answered contacts the roster is planned for (at staffing 1).",
+        "The common service-level target, 80% answered in 20-30 s [gans2003].",
+        "queue",
+    ),
+    "agent_hours": _s(
+        26,
+        1,
+        60,
+        "hours per week",
+        "Hours a full-time agent spends on contacts in a week: a 40-hour week less breaks, training, "
+        "meetings and absence (shrinkage of about a third).",
+        "Contact-centre shrinkage of 30-35% [gans2003] [calibration].",
+        "queue",
+    ),
+    "peak_load": _s(
+        0.3,
         0,
-        3,
-        "sqrt(load)",
-        "Safety staffing beta of square-root staffing n = R + beta sqrt(R).",
-        "[halfin1981].",
+        0.95,
+        "share of the mean",
+        "How far contacts in the busy half of the opening hours exceed the week's average (and the quiet "
+        "half fall short of it); the roster is the same in both.",
+        "Arrival rates vary through the day and week [gans2003] [calibration].",
         "queue",
     ),
     "callback_threshold_minutes": _s(
@@ -881,7 +999,7 @@ SPECS: dict[str, Spec] = {
         "wom",
     ),
     "positive_reach": _s(
-        9, 0, 100, "people", "People told about a good experience.", "9 others [amex2011].", "wom"
+        6, 0, 100, "people", "People told about a good experience.", "9 others [amex2011].", "wom"
     ),
     "negative_wom_weight": _s(
         16 / 9,
@@ -964,7 +1082,7 @@ SPECS: dict[str, Spec] = {
     ),
     "wage": _s(700, 0, 1e6, "currency per week", "Weekly cost of one employee.", "[calibration].", "money"),
     "training_cost": _s(
-        0.06,
+        0.08,
         0,
         1,
         "share of wage",
@@ -973,12 +1091,21 @@ SPECS: dict[str, Spec] = {
         "money",
     ),
     "care_cost": _s(
-        0.1,
+        0.15,
         0,
         1,
         "share of wage",
         "Cost of full employee care, as a share of wages.",
         "[calibration].",
+        "money",
+    ),
+    "programme_cost": _s(
+        3.0,
+        0,
+        52,
+        "weeks of wage per trainee",
+        "Cost of a culture programme for each employee trained.",
+        "A few days of training and the time away from work [calibration].",
         "money",
     ),
     "hire_cost": _s(
