@@ -199,6 +199,23 @@ class Talk:
     heard_bad: int
 
 
+@dataclass
+class Week:
+    """Everything a week's sub-steps handed each other: kept as ``model.week``."""
+
+    staffing: Staffing
+    prospects: Prospects
+    purchases: Purchases
+    support: Support
+    sales: Sales
+    recovery: Recovery
+    payment: Payment
+    churned: int
+    active: int  # customers at the start of the week
+    talk: Talk
+    cost: float
+
+
 class CultureModel(mesa.Model):
     """A firm whose customer-centric culture spreads from the top, and its market.
 
@@ -247,6 +264,7 @@ class CultureModel(mesa.Model):
         self.carry = Carry()
         self.cumulative_profit = 0.0
         self.metrics: dict[str, float] = {}
+        self.week: Week | None = None  # the last week's sub-step results
         self.datacollector = MetricsCollector()
         self._record(dict.fromkeys(METRICS, 0.0) | {"first_contact_resolution": np.nan})
 
@@ -417,11 +435,10 @@ class CultureModel(mesa.Model):
         leaving = self._churn_and_join(active, sales.adopters)
         talk = self._word_of_mouth(buy.buyers, payment.scores, leaving)
         cost = self._account(staffing, buy, support, payment)
-        self._record(
-            week_flows(
-                staffing, support, sales, buy, recovery, payment, talk, len(leaving), len(active), cost
-            )
+        self.week = Week(
+            staffing, prospects, buy, support, sales, recovery, payment, len(leaving), len(active), talk, cost
         )
+        self._record(week_flows(self.week))
         self._stepping = False
 
     def _organisation_week(self) -> Staffing:
@@ -687,19 +704,17 @@ class CultureModel(mesa.Model):
         self.datacollector.collect(self)
 
 
-def week_flows(
-    staffing: Staffing,
-    support: Support,
-    sales: Sales,
-    buy: Purchases,
-    recovery: Recovery,
-    payment: Payment,
-    talk: Talk,
-    churned: int,
-    active: int,
-    cost: float,
-) -> dict[str, float]:
-    """The week's flow metrics (see ``model.metrics.METRICS``) from what the sub-steps returned."""
+def week_flows(week: Week) -> dict[str, float]:
+    """The week's flow metrics (see ``model.metrics.METRICS``) from what its sub-steps returned."""
+    staffing, support, sales, buy, recovery, payment, talk = (
+        week.staffing,
+        week.support,
+        week.sales,
+        week.purchases,
+        week.recovery,
+        week.payment,
+        week.talk,
+    )
     drawn = [support.presale, support.complaints, support.routine]
     hung_up = sum(int(c.hung_up.sum()) for c in drawn)
     answered_waits = np.concatenate([c.held[c.answered & ~c.called_back] for c in drawn])
@@ -719,7 +734,7 @@ def week_flows(
         ),
         "problems": int(buy.problem.sum()),
         "complaints": int(buy.complains.sum()),
-        "churn_rate": churned / active if active else 0.0,
+        "churn_rate": week.churned / week.active if week.active else 0.0,
         "acquisitions_marketing": sales.by_marketing,
         "acquisitions_referral": sales.by_referral,
         "lost_presale": sales.lost_presale,
@@ -730,6 +745,6 @@ def week_flows(
         "delighted_purchases": payment.delighted_purchases,
         "premium_purchases": payment.premium_purchases,
         "revenue": payment.revenue,
-        "cost": cost,
-        "profit": payment.revenue - cost,
+        "cost": week.cost,
+        "profit": payment.revenue - week.cost,
     }

@@ -189,8 +189,8 @@ SPECS: dict[str, Spec] = {
         0.1,
         3.0,
         "x needed",
-        "Support agents on duty relative to what the expected contact load needs (1 = staffed for it).",
-        "Understaffed service channels [seed000] [seed004]; square-root staffing [halfin1981].",
+        "Contact-centre agents on duty relative to what answers the forecast contacts in the target time on average (1 = staffed for the load), within the hours the service department's agents can work.",
+        "Understaffed service channels [seed000] [seed004]; staffing to a service-level target [gans2003].",
         "levers",
         lever=True,
     ),
@@ -257,7 +257,7 @@ SPECS: dict[str, Spec] = {
     "top_reach": _s(
         0.5,
         0,
-        0.95,
+        1.0,
         "0..1",
         "Weight of managers further up the chain (the CEO's example) against the direct manager.",
         "Culture trickles down the hierarchy [seed000] [calibration].",
@@ -375,7 +375,7 @@ SPECS: dict[str, Spec] = {
     ),
     "tipping_width": _s(
         0.02,
-        0.005,
+        0.001,
         0.5,
         "share of members",
         "How sharply a norm tips around the critical mass (the logistic's scale).",
@@ -530,7 +530,7 @@ SPECS: dict[str, Spec] = {
     "base_quit_rate": _s(
         0.003,
         0,
-        0.2,
+        1.0,
         "per week",
         "Quit hazard at average wellbeing (0.003 per week is about 15% a year).",
         "Typical voluntary turnover [calibration].",
@@ -598,7 +598,7 @@ SPECS: dict[str, Spec] = {
         1,
         "0..1",
         "Share of a touchpoint's quality that comes from the people serving it (the rest from product and partner).",
-        "[seed003] [calibration].",
+        "People make most of a service experience [seed003] [heskett1994] [calibration].",
         "service_quality",
     ),
     # ---- customers ----------------------------------------------------------
@@ -803,7 +803,7 @@ SPECS: dict[str, Spec] = {
         0,
         0.5,
         "per week",
-        "Churn hazard of an acceptably satisfied customer.",
+        "Churn hazard of a customer at acceptable satisfaction.",
         "Mean lifetime = 1 / churn rate [reichheld2003] [calibration].",
         "customers",
     ),
@@ -838,7 +838,7 @@ SPECS: dict[str, Spec] = {
     "patience_minutes": _s(
         10,
         0.5,
-        120,
+        1000000.0,
         "minutes",
         "Mean time a caller holds before hanging up (exponential).",
         "A caller hung up at 16 minutes [seed000]; Erlang A [garnett2002].",
@@ -902,7 +902,13 @@ SPECS: dict[str, Spec] = {
         "queue",
     ),
     "contact_hours": _s(
-        50, 1, 168, "hours per week", "Opening hours of the support channels.", "[calibration].", "queue"
+        50,
+        1,
+        168,
+        "hours per week",
+        "Hours a week the contact channels are open (e.g. 10 hours a day, 5 days).",
+        "Typical opening hours [gans2003] [calibration].",
+        "queue",
     ),
     "target_answer_seconds": _s(
         30,
@@ -955,7 +961,7 @@ SPECS: dict[str, Spec] = {
     "network_degree": _s(
         10,
         2,
-        100,
+        1_000_000,
         "ties per person",
         "Average number of social ties per person in the market.",
         "Small-world social network [watts1998] [goldenberg2001].",
@@ -999,7 +1005,13 @@ SPECS: dict[str, Spec] = {
         "wom",
     ),
     "positive_reach": _s(
-        6, 0, 100, "people", "People told about a good experience.", "9 others [amex2011].", "wom"
+        6,
+        0,
+        100,
+        "people",
+        "People a promoter tells in their own circle about a good experience (social media adds social_amplification times as many).",
+        "9 people in all [amex2011], a third of them reached online at the default amplification [calibration].",
+        "wom",
     ),
     "negative_wom_weight": _s(
         16 / 9,
@@ -1122,7 +1134,7 @@ SPECS: dict[str, Spec] = {
         0,
         1e4,
         "currency per hour",
-        "Cost of one support seat for an hour on duty, on top of wages (systems, telephony, overtime).",
+        "Cost of a seat for each agent hour on duty, on top of the agent's pay (telephony, systems).",
         "[calibration].",
         "money",
     ),

@@ -146,7 +146,7 @@ def with_callbacks(
     including the callbacks' work) and the share of contacts called back.
     """
     stats = erlang_a(lam, mu, theta, n)
-    if offer <= 0 or stats.p_wait <= 0:
+    if offer <= 0 or stats.p_wait <= 0 or n <= 0:  # nobody to call back
         return stats, 0.0
     share = offer * stats.p_wait * math.exp(-wait_rate(stats, theta) * threshold_minutes)
     queued = erlang_a(lam * (1.0 - share), mu, theta, n)

@@ -365,14 +365,14 @@ def test_page_has_every_control_with_help(page):
 
 def test_kpi_change_of_a_weekly_flow_counts_from_week_one():
     lab = small_lab()
-    wait = next(k for k in components.KPIS if k.metric == "avg_wait_minutes")
+    wait = next(k for k in components.KPIS if k.metric == "speed_of_answer_seconds")
     nps = next(k for k in components.KPIS if k.metric == "nps")
     snap = lab.snapshot()[0]
     assert components.kpi_value(wait, snap) == "–", "no week has passed: no wait yet"
     assert components._delta(wait, snap)[0].endswith("since week 1")
     lab.step(4)
     snap = lab.snapshot()[0]
-    col = snap.series("avg_wait_minutes")
+    col = snap.series("speed_of_answer_seconds")
     text, _ = components._delta(wait, snap)
     assert text.endswith(f"{wait.fmt(col[-1] - col[1])} since week 1")
     assert components._delta(nps, snap)[0].endswith(

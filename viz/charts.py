@@ -66,7 +66,7 @@ FLOWS = frozenset(
         "wom_positive",
         "wom_negative",
         "churn_rate",
-        "avg_wait_minutes",
+        "speed_of_answer_seconds",
         "abandonment_rate",
         "lost_presale",
     }
@@ -332,7 +332,7 @@ def draw_service(fig: Figure, snaps: Sequence[Snapshot], horizon: int) -> None:
         snaps,
         horizon,
         [
-            ("avg_wait_minutes", "wait (min)", "#8c564b", 1.0, (0, None), None),
+            ("speed_of_answer_seconds", "wait (s)", "#8c564b", 1.0, (0, None), None),
             ("abandonment_rate", "hung up %", "#d1495b", 100.0, (0, None), None),
             ("lost_presale", "buyers lost", "#6b6b6b", 1.0, (0, None), None),
             ("first_contact_resolution", "solved 1st %", "#2a9d4b", 100.0, (0, 100), None),
@@ -559,7 +559,7 @@ CHARTS: dict[str, Chart] = {
         Chart(
             "service",
             "Waiting and abandonment",
-            _help("avg_wait_minutes", "abandonment_rate", "lost_presale", "first_contact_resolution"),
+            _help("speed_of_answer_seconds", "abandonment_rate", "lost_presale", "first_contact_resolution"),
             draw_service,
             size=(6.4, 4.8),
         ),

@@ -146,7 +146,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("nps", "NPS", lambda x: f"{x:+.0f}", True),
     Kpi("satisfaction_mean", "Satisfaction", lambda x: f"{x:.2f}", True),
     Kpi("active_customers", "Active customers", lambda x: f"{x:,.0f}", True),
-    Kpi("avg_wait_minutes", "Wait (min)", lambda x: f"{x:.1f}", False),
+    Kpi("speed_of_answer_seconds", "Wait (s)", lambda x: f"{x:.0f}", False),
     Kpi("cumulative_profit", "Cumulative profit", charts.money, True),
 )
 

@@ -120,7 +120,7 @@ def test_lever_moved_mid_run_changes_the_outcome(page):
     pd.testing.assert_frame_equal(a.loc[before].drop(columns="run"), b.loc[before].drop(columns="run"))
     after = a.index > changed_at
     assert b.loc[after, "agents"].mean() < a.loc[after, "agents"].mean()
-    assert b.loc[after, "avg_wait_minutes"].mean() > a.loc[after, "avg_wait_minutes"].mean()
+    assert b.loc[after, "speed_of_answer_seconds"].mean() > a.loc[after, "speed_of_answer_seconds"].mean()
     shot(page, "03-lever-mid-run")
 
 
