@@ -49,7 +49,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from viz.serve import CHROMIUM, CHROMIUM_FLAGS, command, environment, workers_command  # noqa: E402
+from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+from viz.serve import command, environment, workers_command  # noqa: E402
 
 LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]")
 CLICK_TIMEOUT_MS = 30_000

@@ -15,8 +15,6 @@ from scipy import stats
 
 from experiments.design import ANALYSIS_STREAM, derive_seed
 
-ID_COLUMNS = ("run_id", "condition", "replicate", "seed", "step")
-
 
 def factors_of(manifest: dict[str, Any]) -> list[str]:
     """The varied factors of an experiment, in spec order."""

@@ -1,4 +1,4 @@
-"""The ``experiment`` and ``report`` commands of ``run.py``."""
+"""The ``experiment`` and ``report`` subcommands of ``cxlab`` (registered by ``register``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from experiments.store import model_fingerprint, read_manifest
 
 
 def run_experiment_command(args: argparse.Namespace) -> int:
-    """``run.py experiment SPEC [--out DIR] [--workers N] [--scheduler ADDRESS] [--resume]``.
+    """``cxlab experiment SPEC [--out DIR] [--workers N] [--scheduler ADDRESS] [--resume]``.
 
     Returns 0 when every run finished, 1 when some failed (see DIR/failed/).
     """
@@ -49,7 +49,7 @@ def run_experiment_command(args: argparse.Namespace) -> int:
             done = len(list((out / "runs").glob("*.parquet")))
             print(
                 f"interrupted: {done} of {len(design.runs)} runs are saved in {out}; "
-                f"continue with: python run.py experiment {args.spec} --out {out} --resume",
+                f"continue with: cxlab experiment {args.spec} --out {out} --resume",
                 file=sys.stderr,
             )
             raise
@@ -59,15 +59,28 @@ def run_experiment_command(args: argparse.Namespace) -> int:
     )
     if summary.failed:
         print(f"failed runs are described in {out / 'failed'}; --resume retries them", file=sys.stderr)
-    print(f"report: python run.py report {out}")
+    print(f"report: cxlab report {out}")
     return 1 if summary.failed else 0
 
 
 def report_command(args: argparse.Namespace) -> int:
-    """``run.py report DIR``: summary table, plots, sensitivity indices and an HTML page."""
+    """``cxlab report DIR``: summary table, plots, sensitivity indices and an HTML page."""
     from experiments.report import write_report
 
     read_manifest(args.dir)  # a clear error for a directory without results
     index = write_report(args.dir)
     print(f"report written to {index}")
     return 0
+
+
+def register(commands) -> None:
+    """The ``experiment`` and ``report`` subcommands (see ``cxlab.cli``)."""
+    commands.user_errors(SpecError)
+    p = commands.add("experiment", run_experiment_command, "run a batch experiment from a TOML spec")
+    p.add_argument("spec")
+    p.add_argument("--out", default=None)
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
+    p.add_argument("--resume", action="store_true")
+    p = commands.add("report", report_command, "summarise an experiment's results")
+    p.add_argument("dir")

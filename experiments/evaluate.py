@@ -14,9 +14,8 @@ from typing import Any
 import pandas as pd
 
 from experiments.design import recorded_steps
-from model.model import CultureModel
 from model.scenario import Scenario
-from model.simulate import model_table, provenance
+from model.simulate import model_table, provenance, run_model
 
 
 @dataclass(frozen=True)
@@ -50,11 +49,7 @@ class RunResult:
 
 def simulate_task(task: RunTask) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Build the model, schedule the spec's events, run it; return the kept table and provenance."""
-    model = CultureModel(task.scenario, rng=task.seed, **task.params)
-    for step, kind, options in task.events:
-        model.schedule_at(step, kind, **options)
-    for _ in range(task.steps):
-        model.step()
+    model = run_model(task.scenario, steps=task.steps, seed=task.seed, params=task.params, events=task.events)
     table = model_table(model)
     if task.record != "every_step":
         table = table[table["step"].isin(recorded_steps(task.record, task.steps))]

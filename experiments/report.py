@@ -74,7 +74,7 @@ def write_report(root: str | Path) -> Path:
 
 # ---------------------------------------------------------------- plots
 def _title(outcome: str) -> str:
-    return f"{outcome}: {METRICS.get(outcome, '')}"
+    return f"{outcome}: {METRICS[outcome].meaning if outcome in METRICS else ''}"
 
 
 def _colors(n: int) -> list:

@@ -384,11 +384,13 @@ def _factor_kind(name: str, events: tuple[EventSpec, ...], where: str) -> bool:
         )
     if field_name == "step":
         return True
-    try:
-        check_event(event.type, {field_name: 0.5})
-    except ParameterError as exc:
-        raise SpecError(f"{where}: {exc}") from None
-    return field_name == "weeks"
+    options = EVENTS[event.type].options
+    if field_name not in options or options[field_name].departments:
+        numeric = [k for k, o in options.items() if not o.departments]
+        raise SpecError(
+            f"{where}: event {event.type}: unknown option '{field_name}' (numeric: {', '.join(numeric)})"
+        )
+    return options[field_name].whole
 
 
 def _flatten(table: dict, key: str) -> dict[str, Any]:

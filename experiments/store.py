@@ -5,7 +5,7 @@ Layout::
     DIR/manifest.json         spec, design, run seeds, package versions, model fingerprint
     DIR/runs/<run_id>.parquet the run's tidy table (written to a temp file, then renamed)
     DIR/failed/<run_id>.json  the error of a run that raised (removed if a retry succeeds)
-    DIR/report/               what ``python run.py report DIR`` writes
+    DIR/report/               what ``cxlab report DIR`` writes
 
 Every file appears whole or not at all (``os.replace``), so an experiment killed
 at any moment keeps every run that finished; ``resume`` runs only the others.
@@ -17,10 +17,8 @@ import fcntl
 import hashlib
 import json
 import os
-import platform
 import subprocess
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +29,11 @@ import pyarrow.parquet as pq
 
 from experiments.design import Design, Run
 from experiments.spec import ExperimentSpec, SpecError
+from model.simulate import versions
 
 FORMAT = 1
 _ARROW_TYPE = {int: pa.int64(), float: pa.float64(), str: pa.string()}
 MODEL_DIR = Path(__file__).resolve().parent.parent / "model"
-PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "scipy", "networkx", "SALib", "dask", "distributed")
 
 
 def model_fingerprint() -> str:
@@ -46,17 +44,6 @@ def model_fingerprint() -> str:
             digest.update(path.relative_to(MODEL_DIR).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def versions() -> dict[str, str]:
-    """Python and the package versions the results were made with."""
-    out = {"python": platform.python_version()}
-    for pkg in PACKAGES:
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "missing"
-    return out
 
 
 def _git_commit() -> str | None:

@@ -433,14 +433,10 @@ def run(condition: Condition, seed: int, overrides: dict | None = None) -> pd.Da
     robustness draw's calibration values) apply under the condition's own."""
     from dataclasses import replace
 
-    from model.model import CultureModel
     from model.scenario import load_scenario
-    from model.simulate import model_table
+    from model.simulate import model_table, run_model
 
     scenario = load_scenario(condition.scenario)
     if not condition.events:
         scenario = replace(scenario, events=())
-    model = CultureModel(scenario, rng=seed, **{**(overrides or {}), **dict(condition.params)})
-    for _ in range(scenario.steps):
-        model.step()
-    return model_table(model)
+    return model_table(run_model(scenario, seed=seed, params={**(overrides or {}), **dict(condition.params)}))

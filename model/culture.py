@@ -11,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
+from model.params import Params
 from model.sampling import thinned
 
 
@@ -97,7 +98,7 @@ def hire_mean(labour_mean: float, culture_fit: float, professed: float) -> float
 
 
 def culture_map(
-    upward: sp.csr_matrix, peers: sp.csr_matrix, executive: np.ndarray, frontline: np.ndarray, p
+    upward: sp.csr_matrix, peers: sp.csr_matrix, executive: np.ndarray, frontline: np.ndarray, p: Params
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """The part of a culture week that does not depend on the norms, as one
     affine map ``c -> M c + b``; ``culture_week`` adds the pull of the norms.
@@ -142,7 +143,7 @@ def culture_week(
 
 
 def norms_week(
-    norms: np.ndarray, c: np.ndarray, members: list[np.ndarray], leading: int, leaders: float, p
+    norms: np.ndarray, c: np.ndarray, members: list[np.ndarray], leading: int, leaders: float, p: Params
 ) -> np.ndarray:
     """One week of the departments' norms: the way things are done in each
     department [schein2010], moving slowly toward what its members do.
@@ -156,8 +157,12 @@ def norms_week(
     standard that critical mass practises (their mean). Department heads also
     align their department with the management team: each week the norm moves
     ``norm_consensus`` of the way toward the mean norm of all departments (one
-    voice each), as far as the leaders back a move that way. Empty departments
-    keep their norm.
+    voice each), as far as the leaders back a move that way. Over the years,
+    every norm drifts toward the leaders' own customer focus: at
+    ``tone_at_top`` a week when they set a higher standard, at ``cynicism``
+    when they set a lower one (trust is lost faster than it is built
+    [slovic1993]). The executive department has no norm here: its members set
+    the tone. Empty departments keep their norm.
 
     Args:
         norms: one norm per department.
@@ -189,17 +194,17 @@ def norms_week(
     return new
 
 
-def _tipped(share: float, p) -> float:
+def _tipped(share: float, p: Params) -> float:
     """How far a norm has tipped when ``share`` of its members practise another standard [centola2018]."""
     return float(expit((share - p.critical_mass) / p.tipping_width))
 
 
-def _backed(lead: float, p) -> float:
+def _backed(lead: float, p: Params) -> float:
     """How fully leaders back a change that is ``lead`` ahead of the norm in their direction (0..1)."""
     return min(max(lead / p.norm_margin, 0.0), 1.0)
 
 
-def skill_week(s: np.ndarray, tenure: np.ndarray, p) -> np.ndarray:
+def skill_week(s: np.ndarray, tenure: np.ndarray, p: Params) -> np.ndarray:
     """Onboarding and re-training raise skill toward 1; it decays without practice:
     ``s + (onboarding + training) (1 - s) - decay s``."""
     # linear in s from (onboarding +) training at s = 0 to 1 - decay at s = 1, so within
@@ -212,7 +217,9 @@ def skill_week(s: np.ndarray, tenure: np.ndarray, p) -> np.ndarray:
     return new
 
 
-def wellbeing_target(overload: np.ndarray, contact_load: np.ndarray, frontline: np.ndarray, p) -> np.ndarray:
+def wellbeing_target(
+    overload: np.ndarray, contact_load: np.ndarray, frontline: np.ndarray, p: Params
+) -> np.ndarray:
     """Wellbeing that current conditions warrant, by department: care lifts it;
     overload, hours on the phones (``contact_load``: the agents' busy share of
     their time, emotional labour [grandey2000]) and defending deliberate traps
@@ -230,13 +237,13 @@ def wellbeing_week(w: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray
     return w + rate * (target - w)
 
 
-def quit_probability(w: np.ndarray, p) -> np.ndarray:
+def quit_probability(w: np.ndarray, p: Params) -> np.ndarray:
     """Weekly quit probability: hazard ``base * exp(sensitivity (base_w - w))``."""
     hazard = p.base_quit_rate * np.exp(p.quit_sensitivity * (p.wellbeing_base - w))
     return -np.expm1(-hazard)
 
 
-def quitters(w: np.ndarray, present: np.ndarray | None, p, rng: np.random.Generator) -> np.ndarray:
+def quitters(w: np.ndarray, present: np.ndarray | None, p: Params, rng: np.random.Generator) -> np.ndarray:
     """Positions (ascending) whose employee quits this week: each present one
     (everyone if ``present`` is None) with probability ``quit_probability(w)``
     (by thinning, since few quit in any one week)."""
@@ -248,7 +255,9 @@ def quitters(w: np.ndarray, present: np.ndarray | None, p, rng: np.random.Genera
     return thinned(len(w), bound, lambda i: np.where(present[i], quit_probability(w[i], p), 0.0), rng)
 
 
-def service_quality(c: np.ndarray, s: np.ndarray, w: np.ndarray, frontline: np.ndarray, p) -> np.ndarray:
+def service_quality(
+    c: np.ndarray, s: np.ndarray, w: np.ndarray, frontline: np.ndarray, p: Params
+) -> np.ndarray:
     """Quality of the service each employee delivers, 0..1: a weighted mean of
     customer focus, skill and wellbeing, and for front-line staff also of
     empowerment (the authority to fix a problem on the spot)."""

@@ -10,11 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.departments import DEPT_INDEX, TOUCHPOINTS
+from model.params import Params
 from model.sampling import thinned
 
 PROSPECT, ACTIVE, CHURNED = 0, 1, 2
-# Net Promoter bands of the 0-10 score [reichheld2003]: promoters score 9-10, detractors 0-6.
-PROMOTER_MIN, DETRACTOR_MAX = 9, 6
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,9 @@ def touchpoint_score(base: float | np.ndarray, staff: np.ndarray, employee_share
     return (1.0 - employee_share) * base + employee_share * staff
 
 
-def failures(scores: np.ndarray, partner_reliability: float, p, rng: np.random.Generator) -> np.ndarray:
+def failures(
+    scores: np.ndarray, partner_reliability: float, p: Params, rng: np.random.Generator
+) -> np.ndarray:
     """Whether each touchpoint of each purchase goes wrong, ``(k, 3)`` in
     ``PURCHASE`` order: with chance ``problem_base + problem_slope (1 - score)``;
     a delivery also when the logistics partner is late, as a share
@@ -105,7 +106,7 @@ def failures(scores: np.ndarray, partner_reliability: float, p, rng: np.random.G
 
 
 def experience(
-    scores: np.ndarray, failed: np.ndarray, recovery: np.ndarray, trapped: np.ndarray, p
+    scores: np.ndarray, failed: np.ndarray, recovery: np.ndarray, trapped: np.ndarray, p: Params
 ) -> np.ndarray:
     """Experience of each purchase, 0..1: its touchpoints weighted by importance
     (product > delivery > right product [seed002]). A touchpoint that went wrong
@@ -130,12 +131,12 @@ def experience(
     return lived - p.bad_practice_sting * trapped
 
 
-def expectation_anchor(p) -> float:
+def expectation_anchor(p: Params) -> float:
     """Expectation set by what marketing and sales promise [seed002]."""
     return p.expectation_base + p.promise_effect * (p.marketing_promise - 0.5)
 
 
-def satisfaction(experience_: np.ndarray, expectation: np.ndarray, p) -> np.ndarray:
+def satisfaction(experience_: np.ndarray, expectation: np.ndarray, p: Params) -> np.ndarray:
     """Satisfaction with one experience, 0..1: linear in how far it beat or fell
     short of expectation [oliver1980]; exactly meeting expectations gives the
     merely acceptable level [seed001]."""
@@ -144,44 +145,52 @@ def satisfaction(experience_: np.ndarray, expectation: np.ndarray, p) -> np.ndar
     return np.minimum(felt, 1.0, out=felt)
 
 
-def recommendation_score(sat: np.ndarray, bias: np.ndarray | float = 0.0) -> np.ndarray:
-    """0-10 likelihood to recommend [reichheld2003]: ten times satisfaction plus
-    the person's own scoring habit ``bias`` (points; people differ in how
-    readily they give a 9 or a 10 [baumgartner2001]), rounded."""
-    return np.minimum(np.maximum(np.rint(10.0 * sat + bias), 0.0), 10.0).astype(np.int8)
+# The 0-10 likelihood to recommend and its NPS bands [reichheld2003]: promoters
+# score PROMOTER_MIN or more, detractors DETRACTOR_MAX or less, passives in between.
+SCORE_MAX = 10
+PROMOTER_MIN = 9
+DETRACTOR_MAX = 6
+PROMOTER_BAND = f"{PROMOTER_MIN}-{SCORE_MAX}"
+PASSIVE_BAND = f"{DETRACTOR_MAX + 1}-{PROMOTER_MIN - 1}"
+DETRACTOR_BAND = f"0-{DETRACTOR_MAX}"
+
+
+def recommendation_score(sat: np.ndarray | float, bias: np.ndarray | float = 0.0) -> np.ndarray:
+    """0-``SCORE_MAX`` likelihood to recommend [reichheld2003]: ``SCORE_MAX`` times
+    satisfaction plus the person's own scoring habit ``bias`` (points; people
+    differ in how readily they give a 9 or a 10 [baumgartner2001]), rounded."""
+    return np.minimum(np.maximum(np.rint(SCORE_MAX * sat + bias), 0.0), SCORE_MAX).astype(np.int8)
 
 
 def promoter_shares(scores: np.ndarray) -> tuple[float, float]:
-    """Shares of promoters and detractors among 0-10 scores."""
+    """Shares of promoters and detractors (see ``PROMOTER_MIN``, ``DETRACTOR_MAX``) among scores."""
     if len(scores) == 0:
         return 0.0, 0.0
-    counts = np.bincount(scores, minlength=11)
-    return (
-        float(counts[PROMOTER_MIN:].sum() / len(scores)),
-        float(counts[: DETRACTOR_MAX + 1].sum() / len(scores)),
-    )
+    counts = np.bincount(scores, minlength=SCORE_MAX + 1)
+    promoters, detractors = counts[PROMOTER_MIN:].sum(), counts[: DETRACTOR_MAX + 1].sum()
+    return float(promoters / len(scores)), float(detractors / len(scores))
 
 
 def nps(scores: np.ndarray) -> float:
-    """Net Promoter Score: % promoters (9-10) - % detractors (0-6)."""
+    """Net Promoter Score: % promoters - % detractors."""
     promoters, detractors = promoter_shares(scores)
     return 100.0 * (promoters - detractors)
 
 
-def purchase_probability(sat: np.ndarray, p) -> np.ndarray:
+def purchase_probability(sat: np.ndarray, p: Params) -> np.ndarray:
     """Weekly chance of buying: ``purchase_rate exp(sensitivity (S - acceptable))``,
     at most 1: satisfied customers come back more often [mittal2001]."""
     rate = p.purchase_rate * np.exp(p.repurchase_sensitivity * (sat - p.acceptable_satisfaction))
     return np.minimum(rate, 1.0, out=rate)
 
 
-def churn_probability(sat: np.ndarray, p) -> np.ndarray:
+def churn_probability(sat: np.ndarray, p: Params) -> np.ndarray:
     """Weekly churn: hazard ``base_churn exp(sensitivity (acceptable - S))``."""
     hazard = p.base_churn * np.exp(p.churn_sensitivity * (p.acceptable_satisfaction - sat))
     return -np.expm1(-hazard)
 
 
-def churners(sat: np.ndarray, p, rng: np.random.Generator) -> np.ndarray:
+def churners(sat: np.ndarray, p: Params, rng: np.random.Generator) -> np.ndarray:
     """Who churns, as positions (ascending) in ``sat``: each with probability
     ``churn_probability(sat)`` (by thinning, since few churn in any one week)."""
     if not len(sat):
@@ -194,7 +203,7 @@ def wait_spoil(held_minutes: np.ndarray, tolerance: float) -> np.ndarray:
     return held_minutes / (held_minutes + tolerance)
 
 
-def first_contact_resolution(staff: np.ndarray, p) -> np.ndarray:
+def first_contact_resolution(staff: np.ndarray, p: Params) -> np.ndarray:
     """Probability an answered problem is solved at the first contact: better
     staff solve more; rushing for calls per minute and escalations that an
     unempowered agent must hand on lower it [seed004]."""
@@ -204,7 +213,7 @@ def first_contact_resolution(staff: np.ndarray, p) -> np.ndarray:
     return ability * rush * authority
 
 
-def handle_minutes(problem_share: float, p) -> float:
+def handle_minutes(problem_share: float, p: Params) -> float:
     """Mean handling time: thorough agents take longer; unempowered agents
     spend extra time escalating problems."""
     base = p.handle_minutes_fast + p.metric_focus * (p.handle_minutes_thorough - p.handle_minutes_fast)

@@ -1,13 +1,16 @@
 """Events a facilitator fires or a scenario schedules: they act on a running model.
 
-Each event is a function ``(model, **options)``; ``EVENTS`` maps its name to
-it. ``check_event`` validates a name and options before anything runs.
+Each event is a function ``(model, **options)`` wrapped in an ``Event`` that
+carries what people read about it: its label, a plain help line and each
+option's label and range. ``EVENTS`` maps its name to it; ``check_event``
+validates a name and options before anything runs.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -62,25 +65,129 @@ def outsource_logistics(model, reliability: float = 0.75) -> None:
     model.set_params(partner_reliability=reliability)
 
 
-EVENTS: dict[str, Callable[..., None]] = {
-    f.__name__: f for f in (new_ceo, culture_programme, layoffs, service_breakdown, outsource_logistics)
-}
+@dataclass(frozen=True)
+class Option:
+    """One option of an event: its label, and its range for a number (``whole``: a
+    whole number), or a list of department names when ``departments``."""
+
+    label: str
+    lo: float = 0.0
+    hi: float = 1.0
+    whole: bool = False
+    departments: bool = False
+    shown: bool = True  # offered on the dashboard before firing
+
+    def check(self, event: str, key: str, value: object) -> None:
+        """Raise ``ParameterError`` if ``value`` is not valid for this option."""
+        if self.departments:
+            if not isinstance(value, list) or any(d not in DEPT_INDEX for d in value):
+                raise ParameterError(f"event {event}: departments must be a list of {', '.join(DEPARTMENTS)}")
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            raise ParameterError(f"event {event}: option '{key}' must be a number")
+        elif not self.lo <= value <= self.hi or (self.whole and value != int(value)):
+            kind = "a whole number" if self.whole else "a number"
+            raise ParameterError(
+                f"event {event}: option '{key}' = {value} must be {kind} in [{self.lo:g}, {self.hi:g}]"
+            )
 
 
-def describe(name: str) -> str:
-    """The first paragraph of an event's docstring on one line, for help texts."""
-    paragraph = (EVENTS[name].__doc__ or "").strip().split("\n\n")[0]
-    return " ".join(paragraph.split())
+@dataclass(frozen=True)
+class Event:
+    """An event: the function that acts, ``act(model, **options)``, and what a person
+    reads about it. ``help`` is one plain line, formatted with the options' values;
+    ``options`` lists every option of ``act``, in the order the dashboard shows them."""
+
+    act: Callable[..., None]
+    label: str
+    help: str
+    options: dict[str, Option] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        taken = [k for k in inspect.signature(self.act).parameters if k != "model"]
+        if set(self.options) != set(taken):
+            raise TypeError(f"event {self.name}: options {list(self.options)} do not match {taken}")
+
+    def __call__(self, model, **options) -> None:
+        self.act(model, **options)
+
+    @property
+    def name(self) -> str:
+        return self.act.__name__
+
+    @property
+    def defaults(self) -> dict[str, object]:
+        """Each option's default, from the signature of ``act``."""
+        params = inspect.signature(self.act).parameters
+        return {k: params[k].default for k in self.options}
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        """The options the dashboard offers before firing."""
+        return tuple(k for k, option in self.options.items() if option.shown)
+
+    @property
+    def description(self) -> str:
+        """The first paragraph of the docstring of ``act`` on one line."""
+        paragraph = (self.act.__doc__ or "").strip().split("\n\n")[0]
+        return " ".join(paragraph.split())
+
+    def check(self, options: dict) -> None:
+        """Raise ``ParameterError`` if ``options`` are not valid for this event."""
+        defaults = self.defaults
+        for key, value in options.items():
+            if key not in self.options:
+                raise ParameterError(
+                    f"event {self.name}: unknown option '{key}' (allowed: {', '.join(self.options)})"
+                )
+            if value is None and defaults[key] is None:
+                continue  # the documented default
+            self.options[key].check(self.name, key, value)
 
 
-# Allowed range of each numeric event option; ``weeks`` must also be whole.
-OPTION_RANGES: dict[str, tuple[float, float]] = {
-    "commitment": (0.0, 1.0),
-    "boost": (0.0, 1.0),
-    "share": (0.0, 1.0),
-    "capacity": (0.0, 1.0),
-    "reliability": (0.0, 1.0),
-    "weeks": (1, 520),
+EVENTS: dict[str, Event] = {
+    e.name: e
+    for e in (
+        Event(
+            new_ceo,
+            "New CEO",
+            "A new CEO arrives whose real commitment to customers is {commitment:.0%}.",
+            {"commitment": Option("The new CEO's commitment to customers")},
+        ),
+        Event(
+            culture_programme,
+            "Culture programme",
+            "{departments} trained in customer focus: each person closes part of the gap.",
+            {
+                "departments": Option("Departments trained", departments=True),
+                "boost": Option("Share of the gap closed", shown=False),
+            },
+        ),
+        Event(
+            layoffs,
+            "Layoffs",
+            "{share:.0%} of staff outside the executive team are laid off; survivors' wellbeing drops.",
+            {
+                "share": Option("Share of staff laid off"),
+                "departments": Option("Departments", departments=True, shown=False),
+            },
+        ),
+        Event(
+            service_breakdown,
+            "Service breakdown",
+            "Support systems fail for {weeks} weeks: only {capacity:.0%} of the agents can work.",
+            {
+                "capacity": Option("Share of agents able to work"),
+                "weeks": Option("Weeks until repaired", lo=1, hi=520, whole=True),
+            },
+        ),
+        Event(
+            outsource_logistics,
+            "Outsource logistics",
+            "Logistics goes to an outside partner: its staff leave, on-time delivery becomes "
+            "{reliability:.0%}.",
+            {"reliability": Option("The partner's on-time delivery")},
+        ),
+    )
 }
 
 
@@ -88,25 +195,7 @@ def check_event(name: str, options: dict) -> None:
     """Raise ``ParameterError`` if the event or its options are not valid."""
     if name not in EVENTS:
         raise ParameterError(f"unknown event '{name}' (known: {', '.join(EVENTS)})")
-    sig = inspect.signature(EVENTS[name])
-    allowed = [k for k in sig.parameters if k != "model"]
-    for key, value in options.items():
-        if key not in allowed:
-            raise ParameterError(f"event {name}: unknown option '{key}' (allowed: {', '.join(allowed)})")
-        if value is None and sig.parameters[key].default is None:
-            continue  # the documented default
-        if key == "departments":
-            if not isinstance(value, list) or any(d not in DEPT_INDEX for d in value):
-                raise ParameterError(f"event {name}: departments must be a list of {', '.join(DEPARTMENTS)}")
-        elif isinstance(value, bool) or not isinstance(value, int | float):
-            raise ParameterError(f"event {name}: option '{key}' must be a number")
-        else:
-            lo, hi = OPTION_RANGES[key]
-            if not lo <= value <= hi or (key == "weeks" and value != int(value)):
-                kind = "a whole number" if key == "weeks" else "a number"
-                raise ParameterError(
-                    f"event {name}: option '{key}' = {value} must be {kind} in [{lo:g}, {hi:g}]"
-                )
+    EVENTS[name].check(options)
 
 
 def _in_departments(model, departments: list[str] | None) -> np.ndarray:

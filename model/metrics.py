@@ -1,61 +1,194 @@
 """What is measured each step: names, meanings, and pure functions model -> numbers.
 
-``METRICS`` names every column of the per-step table with a one-line meaning
-(used by the DataCollector, the dashboard's help texts and the docs).
+``METRICS`` names every column of the per-step table with its ``Metric``: label,
+unit, whether it is a weekly flow or a level, which direction is better, and a
+one-line meaning (read by the DataCollector, the dashboard, the docs and reports).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mesa
 import numpy as np
 
-from model.customers import ACTIVE, PROSPECT, promoter_shares
+from model.customers import ACTIVE, DETRACTOR_BAND, PROMOTER_BAND, PROSPECT, promoter_shares
 from model.departments import DEPARTMENTS, LEVELS
+from model.mesa_adapter import append_row
 
-METRICS: dict[str, str] = {
-    "culture_mean": "Mean customer-centricity of present employees (0..1).",
+HIGHER, LOWER = "higher", "lower"
+LEADING = DEPARTMENTS.index("executive")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One column of the per-step table: what it means and how to show it."""
+
+    label: str  # a short name for charts, cards and tables
+    unit: str
+    flow: bool  # counted during the week (nothing yet in row 0), not a level at the week's end
+    better: str | None  # HIGHER, LOWER, or None when neither is better in itself
+    meaning: str  # one line, for help texts and the docs
+
+
+def _level(label: str, unit: str, better: str | None, meaning: str) -> Metric:
+    return Metric(label, unit, False, better, meaning)
+
+
+def _flow(label: str, unit: str, better: str | None, meaning: str) -> Metric:
+    return Metric(label, unit, True, better, meaning)
+
+
+METRICS: dict[str, Metric] = {
+    "culture_mean": _level(
+        "Customer focus", "0..1", HIGHER, "Mean customer-centricity of present employees (0..1)."
+    ),
     **{
-        f"culture_{d}": f"Mean customer-centricity in the {d} department (0..1; empty when nobody is left)."
+        f"culture_{d}": _level(
+            f"Customer focus: {d}",
+            "0..1",
+            HIGHER,
+            f"Mean customer-centricity in the {d} department (0..1; empty when nobody is left).",
+        )
         for d in DEPARTMENTS
     },
-    **{f"culture_level_{lv}": f"Mean customer-centricity of {lv} level employees (0..1)." for lv in LEVELS},
-    "norm_mean": "The departments' norms (how things are done there, 0..1), weighted by headcount.",
-    "wellbeing_mean": "Mean employee wellbeing (0..1).",
-    "skill_mean": "Mean employee skill (0..1).",
-    "service_quality": "Mean quality of service delivered by employees (0..1).",
-    "employee_turnover": "Employees who quit this week / headcount.",
-    "headcount": "Employees in post.",
-    "service_turnover": "Service-department employees who quit this week / the department's headcount.",
-    "agents": "Contact-centre agents on duty in an average open hour (a roster alternating between whole numbers).",
-    "contacts": "Contacts reaching support this week.",
-    "speed_of_answer_seconds": "Mean wait of the contacts answered this week (speed of answer), seconds; callbacks not counted.",
-    "abandonment_rate": "Share of this week's contacts that hung up before being answered.",
-    "first_contact_resolution": "Share of problem contacts solved at the first contact (empty in a week without any).",
-    "agent_occupancy": "Share of agent time spent handling contacts.",
-    "satisfaction_mean": "Mean satisfaction of active customers (0..1).",
-    "nps": "Net Promoter Score of active customers: % promoters - % detractors.",
-    "promoters": "Share of active customers scoring 9-10.",
-    "detractors": "Share of active customers scoring 0-6.",
-    "active_customers": "Customers currently buying.",
-    "prospects": "People in the market who have never been customers.",
-    "churned": "Former customers (cumulative).",
-    "problems": "Purchases this week where something went wrong (a touchpoint or a trap).",
-    "complaints": "Purchases this week whose problem the customer contacted the firm about.",
-    "churn_rate": "Customers lost this week / active customers at the start of the week.",
-    "acquisitions_marketing": "New customers this week won by marketing.",
-    "acquisitions_referral": "New customers this week won through their contacts.",
-    "lost_presale": "Would-be customers lost this week because nobody answered them.",
-    "recommenders": "Promoters who recommended the firm this week.",
-    "warners": "Detractors who warned others this week (buying or leaving).",
-    "wom_positive": "Recommendations heard this week.",
-    "wom_negative": "Warnings heard this week.",
-    "delighted_purchases": "Purchases this week by customers scoring 9-10 after it.",
-    "premium_purchases": "Purchases this week on which a delighted customer paid a premium.",
-    "revenue": "Revenue this week.",
-    "cost": "Costs this week (goods, wages, training, care, hiring, support agents).",
-    "profit": "Revenue minus cost this week.",
-    "cumulative_profit": "Profit since the start.",
+    **{
+        f"culture_level_{lv}": _level(
+            f"Customer focus: {lv} level",
+            "0..1",
+            HIGHER,
+            f"Mean customer-centricity of {lv} level employees (0..1).",
+        )
+        for lv in LEVELS
+    },
+    "norm_mean": _level(
+        "Norms",
+        "0..1",
+        HIGHER,
+        "The departments' norms (how things are done there, 0..1), weighted by headcount.",
+    ),
+    "wellbeing_mean": _level("Wellbeing", "0..1", HIGHER, "Mean employee wellbeing (0..1)."),
+    "skill_mean": _level("Skill", "0..1", HIGHER, "Mean employee skill (0..1)."),
+    "service_quality": _level(
+        "Service quality", "0..1", HIGHER, "Mean quality of service delivered by employees (0..1)."
+    ),
+    "employee_turnover": _flow(
+        "Staff turnover", "share per week", LOWER, "Employees who quit this week / headcount."
+    ),
+    "service_turnover": _flow(
+        "Service staff turnover",
+        "share per week",
+        LOWER,
+        "Service-department employees who quit this week / the department's headcount.",
+    ),
+    "headcount": _level("Headcount", "people", None, "Employees in post."),
+    "agents": _flow(
+        "Agents on duty",
+        "agents",
+        None,
+        "Contact-centre agents on duty in an average open hour (a roster alternating between whole numbers).",
+    ),
+    "contacts": _flow("Contacts", "contacts per week", None, "Contacts reaching support this week."),
+    "speed_of_answer_seconds": _flow(
+        "Wait (s)",
+        "seconds",
+        LOWER,
+        "Mean wait of the contacts answered this week (speed of answer); callbacks not counted.",
+    ),
+    "abandonment_rate": _flow(
+        "Abandonment",
+        "share",
+        LOWER,
+        "Share of this week's contacts that hung up before being answered.",
+    ),
+    "first_contact_resolution": _flow(
+        "First-contact resolution",
+        "share",
+        HIGHER,
+        "Share of problem contacts solved at the first contact (empty in a week without any).",
+    ),
+    "agent_occupancy": _flow(
+        "Agent occupancy", "share", None, "Share of agent time spent handling contacts."
+    ),
+    "satisfaction_mean": _level(
+        "Satisfaction", "0..1", HIGHER, "Mean satisfaction of active customers (0..1)."
+    ),
+    "nps": _level(
+        "NPS",
+        "points (-100..100)",
+        HIGHER,
+        "Net Promoter Score of active customers: % promoters - % detractors.",
+    ),
+    "promoters": _level("Promoters", "share", HIGHER, f"Share of active customers scoring {PROMOTER_BAND}."),
+    "detractors": _level(
+        "Detractors", "share", LOWER, f"Share of active customers scoring {DETRACTOR_BAND}."
+    ),
+    "active_customers": _level("Active customers", "people", HIGHER, "Customers currently buying."),
+    "prospects": _level("Prospects", "people", None, "People in the market who have never been customers."),
+    "churned": _level("Former customers", "people", LOWER, "Former customers (cumulative)."),
+    "problems": _flow(
+        "Problems",
+        "purchases per week",
+        LOWER,
+        "Purchases this week where something went wrong (a touchpoint or a trap).",
+    ),
+    "complaints": _flow(
+        "Complaints",
+        "purchases per week",
+        None,
+        "Purchases this week whose problem the customer contacted the firm about.",
+    ),
+    "churn_rate": _flow(
+        "Churn",
+        "share per week",
+        LOWER,
+        "Customers lost this week / active customers at the start of the week.",
+    ),
+    "acquisitions_marketing": _flow(
+        "Won by marketing", "people per week", HIGHER, "New customers this week won by marketing."
+    ),
+    "acquisitions_referral": _flow(
+        "Won by referral", "people per week", HIGHER, "New customers this week won through their contacts."
+    ),
+    "lost_presale": _flow(
+        "Lost unanswered",
+        "people per week",
+        LOWER,
+        "Would-be customers lost this week because nobody answered them.",
+    ),
+    "recommenders": _flow(
+        "Recommenders", "people per week", HIGHER, "Promoters who recommended the firm this week."
+    ),
+    "warners": _flow(
+        "Warners", "people per week", LOWER, "Detractors who warned others this week (buying or leaving)."
+    ),
+    "wom_positive": _flow(
+        "Recommendations heard", "people per week", HIGHER, "Recommendations heard this week."
+    ),
+    "wom_negative": _flow("Warnings heard", "people per week", LOWER, "Warnings heard this week."),
+    "delighted_purchases": _flow(
+        "Delighted purchases",
+        "purchases per week",
+        HIGHER,
+        f"Purchases this week by customers scoring {PROMOTER_BAND} after it.",
+    ),
+    "premium_purchases": _flow(
+        "Premiums paid",
+        "purchases per week",
+        HIGHER,
+        "Purchases this week on which a delighted customer paid a premium.",
+    ),
+    "revenue": _flow("Revenue", "currency per week", HIGHER, "Revenue this week."),
+    "cost": _flow(
+        "Cost",
+        "currency per week",
+        LOWER,
+        "Costs this week (goods, wages, training, care, hiring, support agents).",
+    ),
+    "profit": _flow("Profit", "currency per week", HIGHER, "Revenue minus cost this week."),
+    "cumulative_profit": _level("Cumulative profit", "currency", HIGHER, "Profit since the start."),
 }
+FLOWS = frozenset(name for name, metric in METRICS.items() if metric.flow)
 
 
 class MetricsCollector(mesa.DataCollector):
@@ -72,10 +205,7 @@ class MetricsCollector(mesa.DataCollector):
         if self.model_reporters != self._ours or self.agent_reporters or self.agenttype_reporters:
             super().collect(model)  # someone added reporters: Mesa's own way
             return
-        self._collection_steps.append(model.time)
-        metrics = model.metrics
-        for name, column in self.model_vars.items():
-            column.append(metrics[name])
+        append_row(self, model.time, model.metrics)
 
 
 def mean_or_zero(values: np.ndarray) -> float:
@@ -101,7 +231,10 @@ def organisation_metrics(model) -> dict[str, float]:
     out = dict(zip(DEPT_KEYS, by_dept.tolist(), strict=True))
     out.update(zip(LEVEL_KEYS, group_means(c, org.level[who], model.level_headcount).tolist(), strict=True))
     out["culture_mean"] = mean_or_zero(c)
-    out["norm_mean"] = float(model.norms @ model.dept_headcount / max(1, model.dept_headcount.sum()))
+    teams = model.dept_headcount * (
+        np.arange(len(DEPARTMENTS)) != LEADING
+    )  # the executives set the tone, not a norm
+    out["norm_mean"] = float(model.norms @ teams / teams.sum()) if teams.sum() else 0.0
     out["wellbeing_mean"] = mean_or_zero(st.wellbeing[who])
     out["skill_mean"] = mean_or_zero(st.skill[who])
     out["service_quality"] = mean_or_zero(model.quality[who])

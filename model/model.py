@@ -33,9 +33,10 @@ import numpy as np
 
 from model import culture, service, wom
 from model import customers as cx
-from model.agents import Customer, Employee, enrol, retire
+from model.agents import Customer, Employee
 from model.departments import DEPARTMENTS, DEPT_INDEX, FRONTLINE, LEVELS
 from model.events import EVENTS, check_event
+from model.mesa_adapter import enrol, retire
 from model.metrics import METRICS, MetricsCollector, market_metrics, organisation_metrics
 from model.network import count_neighbours, small_world
 from model.org import EXECUTIVE, STAFF, Org, generate_org, load_org_chart
@@ -65,15 +66,6 @@ CULTURE_LEVERS = (
 )
 
 _culture_levers = operator.attrgetter(*CULTURE_LEVERS)
-
-# Parameters that shape the world when it is built; changing them needs a reset.
-STRUCTURAL = frozenset(name for name, spec in SPECS.items() if spec.group in ("size", "organisation")) | {
-    "network_degree",
-    "network_rewiring",
-    "premium_share",  # who would pay a premium is drawn once
-    "expectation_spread",  # personal differences in expectation are drawn once
-    "score_spread",  # personal scoring habits are drawn once
-}
 
 
 @dataclass
@@ -335,7 +327,7 @@ class CultureModel(mesa.Model):
             ParameterError: unknown name, bad value, or a structural parameter.
         """
         changes = coerce(changes)
-        fixed = sorted(set(changes) & STRUCTURAL)
+        fixed = sorted(name for name in changes if SPECS[name].structural)
         if fixed:
             raise ParameterError(f"{', '.join(fixed)} shape(s) the world when it is built; reset to change")
         self.p = self.p.replace(**changes)

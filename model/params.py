@@ -1,15 +1,21 @@
-"""Every model parameter, defined once: meaning, unit, range, default, source.
+"""Every model parameter, defined once: meaning, unit, range, default, source, kind.
 
-``SPECS`` is the single source of truth. ``Params`` is the frozen, validated
-set of values a model runs with; the dashboard, the experiment runner, the
-command line and the generated parameter reference all read ``SPECS``.
+``Params`` is the frozen, validated set of values a model runs with. Each of its
+fields is written out with its type, so editors and linters see it, and defined
+by ``param(...)``: its default, range, unit, meaning, source, group and ``Kind``
+(a policy lever, a structural parameter that needs a rebuild, or a calibration
+constant). ``SPECS`` reads those definitions back, one ``Spec`` per field; the
+model, the dashboard, the experiment runner, the command line and the generated
+parameter reference all read ``SPECS``.
 """
 
 from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass, fields, make_dataclass, replace
+import typing
+from dataclasses import dataclass, field, fields, replace
+from enum import StrEnum
 from typing import Any
 
 from model.departments import DEPARTMENTS
@@ -19,9 +25,21 @@ class ParameterError(ValueError):
     """A parameter name or value a user supplied is not valid."""
 
 
+class Kind(StrEnum):
+    """What a parameter is for, and so who may change it when."""
+
+    LEVER = "lever"  # a policy lever: shown to workshop participants, may move mid-run
+    STRUCTURAL = "structural"  # shapes the world when it is built: a change needs a new model
+    CALIBRATION = "calibration"  # a constant of the mechanisms, calibrated; may move mid-run
+
+
+LEVER, STRUCTURAL, CALIBRATION = Kind.LEVER, Kind.STRUCTURAL, Kind.CALIBRATION
+LEVERS_GROUP = "levers"  # the reference's group of every lever, and of nothing else
+
+
 @dataclass(frozen=True)
 class Spec:
-    """The definition of one parameter."""
+    """The definition of one parameter (``integer`` comes from its field's type)."""
 
     default: float
     lo: float
@@ -30,1132 +48,1383 @@ class Spec:
     meaning: str
     source: str
     group: str
+    kind: Kind
     integer: bool = False
-    lever: bool = False  # a policy lever shown to workshop participants
+
+    @property
+    def lever(self) -> bool:
+        """A policy lever shown to workshop participants."""
+        return self.kind is LEVER
+
+    @property
+    def structural(self) -> bool:
+        """Shapes the world when it is built: changing it needs a new model."""
+        return self.kind is STRUCTURAL
 
 
-def _s(default, lo, hi, unit, meaning, source, group, **kw) -> Spec:
-    return Spec(float(default), float(lo), float(hi), unit, meaning, source, group, **kw)
+def param(
+    *,
+    default: float,
+    lo: float,
+    hi: float,
+    unit: str,
+    meaning: str,
+    source: str,
+    kind: Kind,
+    group: str | None = None,
+) -> Any:
+    """A ``Params`` field defined by its ``Spec``; a lever's group is ``LEVERS_GROUP``.
+
+    Raises:
+        TypeError: a lever given another group, or another kind given none.
+    """
+    if (kind is LEVER) != (group is None) or group == LEVERS_GROUP:
+        raise TypeError(f"a lever takes no group; other kinds need one, not '{LEVERS_GROUP}'")
+    spec = Spec(float(default), float(lo), float(hi), unit, meaning, source, group or LEVERS_GROUP, kind)
+    return field(default=default, metadata={"spec": spec})
 
 
-_DEPT_SHARES = {
-    "executive": 0.02,
-    "product": 0.15,
-    "operations": 0.30,
-    "logistics": 0.08,
-    "marketing": 0.08,
-    "sales": 0.17,
-    "service": 0.05,
-    "finance": 0.05,
-    "hr": 0.05,
-}
+@dataclass(frozen=True)
+class Params:
+    """Validated, immutable parameter values: one field per parameter (see ``SPECS``)."""
 
-SPECS: dict[str, Spec] = {
     # ---- size -------------------------------------------------------------
-    "n_employees": _s(
-        300,
-        3,
-        1_000_000,
-        "people",
-        "Number of employees in a generated organisation.",
-        "A mid-sized firm [calibration].",
-        "size",
-        integer=True,
-    ),
-    "market_size": _s(
-        20_000,
-        10,
-        10_000_000,
-        "people",
-        "People in the market: prospects, customers and former customers.",
-        "A regional market for a mid-sized firm [calibration].",
-        "size",
-        integer=True,
-    ),
-    "initial_customers": _s(
-        4_000,
-        0,
-        10_000_000,
-        "people",
-        "Active customers at the start (must not exceed the market).",
-        "About a fifth of the market [calibration].",
-        "size",
-        integer=True,
-    ),
+    n_employees: int = param(
+        default=300,
+        lo=3,
+        hi=1_000_000,
+        unit="people",
+        meaning="Number of employees in a generated organisation.",
+        source="A mid-sized firm [calibration].",
+        group="size",
+        kind=STRUCTURAL,
+    )
+    market_size: int = param(
+        default=20_000,
+        lo=10,
+        hi=10_000_000,
+        unit="people",
+        meaning="People in the market: prospects, customers and former customers.",
+        source="A regional market for a mid-sized firm [calibration].",
+        group="size",
+        kind=STRUCTURAL,
+    )
+    initial_customers: int = param(
+        default=4_000,
+        lo=0,
+        hi=10_000_000,
+        unit="people",
+        meaning="Active customers at the start (must not exceed the market).",
+        source="About a fifth of the market [calibration].",
+        group="size",
+        kind=STRUCTURAL,
+    )
+
     # ---- organisation -------------------------------------------------------
-    "span_of_control": _s(
-        8,
-        2,
-        100,
-        "reports per manager",
-        "How many people report to one manager.",
-        "Typical spans of 5-10 [calibration].",
-        "organisation",
-        integer=True,
-    ),
-    "peer_ties": _s(
-        4,
-        0,
-        50,
-        "ties per employee",
-        "Informal ties to colleagues in the same team.",
-        "Small work groups [calibration].",
-        "organisation",
-    ),
-    "cross_department_ties": _s(
-        0.5,
-        0,
-        20,
-        "ties per employee",
-        "Informal ties to other departments; low values mean silos.",
-        "Silo lever of MODEL.md section 1 [calibration].",
-        "organisation",
-    ),
-    **{
-        f"dept_share_{d}": _s(
-            v,
-            0,
-            1,
-            "relative weight",
-            f"Relative headcount of the {d} department (weights are normalised).",
-            "MODEL.md default departments [calibration].",
-            "organisation",
-        )
-        for d, v in _DEPT_SHARES.items()
-    },
+    span_of_control: int = param(
+        default=8,
+        lo=2,
+        hi=100,
+        unit="reports per manager",
+        meaning="How many people report to one manager.",
+        source="Typical spans of 5-10 [calibration].",
+        group="organisation",
+        kind=STRUCTURAL,
+    )
+    peer_ties: float = param(
+        default=4.0,
+        lo=0,
+        hi=50,
+        unit="ties per employee",
+        meaning="Informal ties to colleagues in the same team.",
+        source="Small work groups [calibration].",
+        group="organisation",
+        kind=STRUCTURAL,
+    )
+    cross_department_ties: float = param(
+        default=0.5,
+        lo=0,
+        hi=20,
+        unit="ties per employee",
+        meaning="Informal ties to other departments; low values mean silos.",
+        source="Silo lever of MODEL.md section 1 [calibration].",
+        group="organisation",
+        kind=STRUCTURAL,
+    )
+    dept_share_executive: float = param(
+        default=0.02,
+        lo=0,
+        hi=1,
+        unit="relative weight",
+        meaning="Relative headcount of the executive department (weights are normalised).",
+        source="MODEL.md default departments [calibration].",
+        group="organisation",
+        kind=STRUCTURAL,
+    )
+    dept_share_product: float = param(
+        default=0.15,
+        lo=0,
+        hi=1,
+        unit="relative weight",
+        meaning="Relative headcount of the product department (weights are normalised).",
+        source="MODEL.md default departments [calibration].",
+        group="organisation",
+        kind=STRUCTURAL,
+    )
+    dept_share_operations: float = param(
+        default=0.3,
+        lo=0.0,
+        hi=1.0,
+        unit="relative weight",
+        meaning="Relative headcount of the operations department (weights are normalised).",
+        source="MODEL.md default departments [calibration].",
+        group="organisation",
+        kind=STRUCTURAL,
+    )
+    dept_share_logistics: float = param(
+        default=0.08,
+        lo=0,
+        hi=1,
+        unit="relative weight",
+        meaning="Relative headcount of the logistics department (weights are normalised).",
+        source="MODEL.md default departments [calibration].",
+        group="organisation",
+        kind=STRUCTURAL,
+    )
+    dept_share_marketing: float = param(
+        default=0.08,
+        lo=0,
+        hi=1,
+        unit="relative weight",
+        meaning="Relative headcount of the marketing department (weights are normalised).",
+        source="MODEL.md default departments [calibration].",
+        group="organisation",
+        kind=STRUCTURAL,
+    )
+    dept_share_sales: float = param(
+        default=0.17,
+        lo=0.0,
+        hi=1.0,
+        unit="relative weight",
+        meaning="Relative headcount of the sales department (weights are normalised).",
+        source="MODEL.md default departments [calibration].",
+        group="organisation",
+        kind=STRUCTURAL,
+    )
+    dept_share_service: float = param(
+        default=0.05,
+        lo=0.0,
+        hi=1.0,
+        unit="relative weight",
+        meaning="Relative headcount of the service department (weights are normalised).",
+        source="MODEL.md default departments [calibration].",
+        group="organisation",
+        kind=STRUCTURAL,
+    )
+    dept_share_finance: float = param(
+        default=0.05,
+        lo=0,
+        hi=1,
+        unit="relative weight",
+        meaning="Relative headcount of the finance department (weights are normalised).",
+        source="MODEL.md default departments [calibration].",
+        group="organisation",
+        kind=STRUCTURAL,
+    )
+    dept_share_hr: float = param(
+        default=0.05,
+        lo=0,
+        hi=1,
+        unit="relative weight",
+        meaning="Relative headcount of the hr department (weights are normalised).",
+        source="MODEL.md default departments [calibration].",
+        group="organisation",
+        kind=STRUCTURAL,
+    )
+
     # ---- policy levers ------------------------------------------------------
-    "leadership_commitment": _s(
-        0.5,
-        0,
-        1,
-        "0..1",
-        "How much top leadership lives customer focus (1) rather than paying lip service (0).",
-        "Culture starts at the top [seed000] [seed004].",
-        "levers",
-        lever=True,
-    ),
-    "metric_focus": _s(
-        0.5,
-        0,
-        1,
-        "0..1",
-        "What is measured and rewarded: 0 = calls per minute and cost, 1 = solving the customer's problem.",
-        "Calls-per-minute metrics vs outcome metrics [seed004].",
-        "levers",
-        lever=True,
-    ),
-    "empowerment": _s(
-        0.4,
-        0,
-        1,
-        "0..1",
-        "How often front-line staff may fix a problem themselves, without an approval form.",
-        "Empowered staff [seed002] [seed004].",
-        "levers",
-        lever=True,
-    ),
-    "training_intensity": _s(
-        0.5,
-        0,
-        1,
-        "0..1",
-        "How much re-training staff get after onboarding; skills fade without it.",
-        "Trained and occasionally re-trained [seed001] [seed004].",
-        "levers",
-        lever=True,
-    ),
-    "hiring_culture_fit": _s(
-        0.3,
-        0,
-        1,
-        "0..1",
-        "Share of a hiring decision based on values rather than CV alone.",
-        "Zappos hires for culture [seed004]; selective hiring [harrison1991].",
-        "levers",
-        lever=True,
-    ),
-    "employee_care": _s(
-        0.5,
-        0,
-        1,
-        "0..1",
-        "How well the firm takes care of its employees (workload, respect, benefits).",
-        "Marriott: take care of employees and they take care of the customer [seed004] [heskett1994].",
-        "levers",
-        lever=True,
-    ),
-    "service_staffing": _s(
-        1.0,
-        0.1,
-        3.0,
-        "x needed",
-        "Contact-centre agents on duty relative to what answers the forecast contacts in the target time on average (1 = staffed for the load), within the hours the service department's agents can work.",
-        "Understaffed service channels [seed000] [seed004]; staffing to a service-level target [gans2003].",
-        "levers",
-        lever=True,
-    ),
-    "marketing_promise": _s(
-        0.5,
-        0,
-        1,
-        "0..1",
-        "What marketing and sales promise: 0.5 = honest, higher = overpromising.",
-        "Overpromising raises expectations [seed002].",
-        "levers",
-        lever=True,
-    ),
-    "partner_reliability": _s(
-        0.95,
-        0,
-        1,
-        "probability",
-        "Share of deliveries the logistics partner gets there on time.",
-        "Partly outside the firm's control [seed002].",
-        "levers",
-        lever=True,
-    ),
-    "bad_practice": _s(
-        0.0,
-        0,
-        1,
-        "share of purchases",
-        "Deliberate traps (hidden fees, confusing billing, hard-to-cancel contracts): share of purchases that fall into one.",
-        "Deliberate bad customer experience [seed004].",
-        "levers",
-        lever=True,
-    ),
-    "self_service": _s(
-        0.2,
-        0,
-        0.9,
-        "share of questions",
-        "Share of routine questions answered by FAQ and self-service instead of an agent.",
-        "FAQ cuts waiting [seed004].",
-        "levers",
-        lever=True,
-    ),
-    "callback_offer": _s(
-        0.0,
-        0,
-        1,
-        "share of callers",
-        "Share of callers who would wait past the callback threshold that are offered a callback instead of holding.",
-        "Offer a call back after two minutes [seed004].",
-        "levers",
-        lever=True,
-    ),
+    leadership_commitment: float = param(
+        default=0.5,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="How much top leadership lives customer focus (1) rather than paying lip service (0).",
+        source="Culture starts at the top [seed000] [seed004].",
+        kind=LEVER,
+    )
+    metric_focus: float = param(
+        default=0.5,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="What is measured and rewarded: 0 = calls per minute and cost, 1 = solving the customer's problem.",
+        source="Calls-per-minute metrics vs outcome metrics [seed004].",
+        kind=LEVER,
+    )
+    empowerment: float = param(
+        default=0.4,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="How often front-line staff may fix a problem themselves, without an approval form.",
+        source="Empowered staff [seed002] [seed004].",
+        kind=LEVER,
+    )
+    training_intensity: float = param(
+        default=0.5,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="How much re-training staff get after onboarding; skills fade without it.",
+        source="Trained and occasionally re-trained [seed001] [seed004].",
+        kind=LEVER,
+    )
+    hiring_culture_fit: float = param(
+        default=0.3,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="Share of a hiring decision based on values rather than CV alone.",
+        source="Zappos hires for culture [seed004]; selective hiring [harrison1991].",
+        kind=LEVER,
+    )
+    employee_care: float = param(
+        default=0.5,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="How well the firm takes care of its employees (workload, respect, benefits).",
+        source="Marriott: take care of employees and they take care of the customer [seed004] [heskett1994].",
+        kind=LEVER,
+    )
+    service_staffing: float = param(
+        default=1.0,
+        lo=0.1,
+        hi=3.0,
+        unit="x needed",
+        meaning="Contact-centre agents on duty relative to what answers the forecast contacts in the target time on average (1 = staffed for the load), within the hours the service department's agents can work.",
+        source="Understaffed service channels [seed000] [seed004]; staffing to a service-level target [gans2003].",
+        kind=LEVER,
+    )
+    marketing_promise: float = param(
+        default=0.5,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="What marketing and sales promise: 0.5 = honest, higher = overpromising.",
+        source="Overpromising raises expectations [seed002].",
+        kind=LEVER,
+    )
+    partner_reliability: float = param(
+        default=0.95,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        meaning="Share of deliveries the logistics partner gets there on time.",
+        source="Partly outside the firm's control [seed002].",
+        kind=LEVER,
+    )
+    bad_practice: float = param(
+        default=0.0,
+        lo=0,
+        hi=1,
+        unit="share of purchases",
+        meaning="Deliberate traps (hidden fees, confusing billing, hard-to-cancel contracts): share of purchases that fall into one.",
+        source="Deliberate bad customer experience [seed004].",
+        kind=LEVER,
+    )
+    self_service: float = param(
+        default=0.2,
+        lo=0,
+        hi=0.9,
+        unit="share of questions",
+        meaning="Share of routine questions answered by FAQ and self-service instead of an agent.",
+        source="FAQ cuts waiting [seed004].",
+        kind=LEVER,
+    )
+    callback_offer: float = param(
+        default=0.0,
+        lo=0,
+        hi=1,
+        unit="share of callers",
+        meaning="Share of callers who would wait past the callback threshold that are offered a callback instead of holding.",
+        source="Offer a call back after two minutes [seed004].",
+        kind=LEVER,
+    )
+
     # ---- culture dynamics ---------------------------------------------------
-    "upward_pull": _s(
-        0.015,
-        0,
-        1,
-        "per week",
-        "How fast an employee's customer focus moves toward that of the managers above them.",
-        "Socialisation from the top [harrison1991] [seed000].",
-        "culture",
-    ),
-    "top_reach": _s(
-        0.5,
-        0,
-        1.0,
-        "0..1",
-        "Weight of managers further up the chain (the CEO's example) against the direct manager.",
-        "Culture trickles down the hierarchy [seed000] [calibration].",
-        "culture",
-    ),
-    "peer_pull": _s(
-        0.01,
-        0,
-        1,
-        "per week",
-        "How fast customer focus moves toward that of informal peers.",
-        "Peer socialisation [harrison1991].",
-        "culture",
-    ),
-    "leadership_anchor": _s(
-        0.1,
-        0,
-        1,
-        "per week",
-        "How fast executives' own behaviour follows the leadership commitment.",
-        "Executives set the tone [seed004] [calibration].",
-        "culture",
-    ),
-    "metric_pull": _s(
-        0.01,
-        0,
-        1,
-        "per week",
-        "How fast front-line behaviour drifts toward what the metrics reward.",
-        "You get what you measure [seed004] [calibration].",
-        "culture",
-    ),
-    "culture_noise": _s(
-        0.01,
-        0,
-        0.5,
-        "sd per week",
-        "Week-to-week individual variation in customer focus.",
-        "Individual variation [harrison1991].",
-        "culture",
-    ),
-    "labour_market_centricity": _s(
-        0.4,
-        0,
-        1,
-        "0..1",
-        "Average customer focus of people hired from the labour market.",
-        "Hires from the labour market [harrison1991] [calibration].",
-        "culture",
-    ),
-    "labour_market_spread": _s(
-        0.15,
-        0,
-        0.5,
-        "sd",
-        "Spread of customer focus among candidates.",
-        "[harrison1991] [calibration].",
-        "culture",
-    ),
-    "corruption_rate": _s(
-        0.03,
-        0,
-        1,
-        "per week",
-        "How fast deliberate bad practice wears down front-line customer focus.",
-        "Bad practice corrupts front-line staff [seed004].",
-        "culture",
-    ),
-    "programme_boost": _s(
-        0.6,
-        0,
-        1,
-        "share of gap",
-        "Share of the gap to full customer focus closed by a culture programme for those trained.",
-        "Culture programmes [seed004] [calibration].",
-        "culture",
-    ),
-    # ---- culture norms -----------------------------------------------------
-    "norm_pull": _s(
-        0.12,
-        0,
-        1,
-        "per week",
-        "How fast an employee's customer focus moves toward their department's norm (conformity).",
-        "Norms shared within a unit shape members' behaviour [schein2010] [harrison1991] [calibration].",
-        "culture",
-    ),
-    "norm_rate": _s(
-        0.6,
-        0,
-        1,
-        "per week",
-        "How fast a department's norm moves toward what its members do, once the change has tipped and leaders reinforce it.",
-        "Cultures change over years, not weeks [schein2010] [calibration].",
-        "culture",
-    ),
-    "critical_mass": _s(
-        0.25,
-        0.01,
-        0.99,
-        "share of members",
-        "Share of a department that must practise a different standard before its norm starts to move.",
-        "About 25% in experiments on social conventions [centola2018].",
-        "culture",
-    ),
-    "norm_margin": _s(
-        0.08,
-        0.01,
-        0.5,
-        "0..1",
-        "How far above (below) the norm someone must behave to count as practising a higher (lower) "
-        "standard; also the leaders' lead over the norm at which their reinforcement is full.",
-        "[calibration].",
-        "culture",
-    ),
-    "tipping_width": _s(
-        0.02,
-        0.001,
-        0.5,
-        "share of members",
-        "How sharply a norm tips around the critical mass (the logistic's scale).",
-        "[centola2018] [calibration].",
-        "culture",
-    ),
-    "norm_consensus": _s(
-        0.005,
-        0,
-        1,
-        "0..1",
-        "Weight of the management team's consensus (the mean norm of all departments, one voice each) "
-        "in where a department's norm is heading.",
-        "Subcultures meet in the management team [schein2010] [calibration].",
-        "culture",
-    ),
-    "tone_at_top": _s(
-        0.002,
-        0,
-        1,
-        "per week",
-        "How fast every department's norm drifts up toward what the executives themselves do (their customer "
-        "focus) when that is above it, whatever they say: 0.002 a week closes a tenth of the gap in a year.",
-        "Leaders embed culture by what they do, attend to and reward [schein2010] [seed000] [calibration].",
-        "culture",
-    ),
-    "cynicism": _s(
-        0.006,
-        0,
-        1,
-        "per week",
-        "How fast department norms drift down toward executives whose own customer focus is below them "
-        "(leaders who only talk): faster than ``tone_at_top`` builds them up.",
-        "Trust is lost faster than it is built [slovic1993]; lip service breeds cynicism [seed004] [calibration].",
-        "culture",
-    ),
-    "professed_values": _s(
-        0.85,
-        0,
-        1,
-        "0..1",
-        "Customer focus of the values a firm screens candidates for when it hires for culture fit.",
-        "Zappos hires for the customer-centric values it professes [seed004] [calibration].",
-        "culture",
-    ),
+    upward_pull: float = param(
+        default=0.015,
+        lo=0.0,
+        hi=1.0,
+        unit="per week",
+        meaning="How fast an employee's customer focus moves toward that of the managers above them.",
+        source="Socialisation from the top [harrison1991] [seed000].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+    top_reach: float = param(
+        default=0.5,
+        lo=0.0,
+        hi=1.0,
+        unit="0..1",
+        meaning="Weight of managers further up the chain (the CEO's example) against the direct manager.",
+        source="Culture trickles down the hierarchy [seed000] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+    peer_pull: float = param(
+        default=0.01,
+        lo=0.0,
+        hi=1.0,
+        unit="per week",
+        meaning="How fast customer focus moves toward that of informal peers.",
+        source="Peer socialisation [harrison1991].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+    leadership_anchor: float = param(
+        default=0.1,
+        lo=0,
+        hi=1,
+        unit="per week",
+        meaning="How fast executives' own behaviour follows the leadership commitment.",
+        source="Executives set the tone [seed004] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+    metric_pull: float = param(
+        default=0.01,
+        lo=0.0,
+        hi=1.0,
+        unit="per week",
+        meaning="How fast front-line behaviour drifts toward what the metrics reward.",
+        source="You get what you measure [seed004] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+    culture_noise: float = param(
+        default=0.01,
+        lo=0,
+        hi=0.5,
+        unit="sd per week",
+        meaning="Week-to-week individual variation in customer focus.",
+        source="Individual variation [harrison1991].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+    labour_market_centricity: float = param(
+        default=0.4,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="Average customer focus of people hired from the labour market.",
+        source="Hires from the labour market [harrison1991] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+    labour_market_spread: float = param(
+        default=0.15,
+        lo=0,
+        hi=0.5,
+        unit="sd",
+        meaning="Spread of customer focus among candidates.",
+        source="[harrison1991] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+    corruption_rate: float = param(
+        default=0.03,
+        lo=0,
+        hi=1,
+        unit="per week",
+        meaning="How fast deliberate bad practice wears down front-line customer focus.",
+        source="Bad practice corrupts front-line staff [seed004].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+    programme_boost: float = param(
+        default=0.6,
+        lo=0.0,
+        hi=1.0,
+        unit="share of gap",
+        meaning="Share of the gap to full customer focus closed by a culture programme for those trained.",
+        source="Culture programmes [seed004] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    norm_pull: float = param(
+        default=0.12,
+        lo=0.0,
+        hi=1.0,
+        unit="per week",
+        meaning="How fast an employee's customer focus moves toward their department's norm (conformity).",
+        source="Norms shared within a unit shape members' behaviour [schein2010] [harrison1991] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    norm_rate: float = param(
+        default=0.6,
+        lo=0.0,
+        hi=1.0,
+        unit="per week",
+        meaning="How fast a department's norm moves toward what its members do, once the change has tipped and leaders reinforce it.",
+        source="Cultures change over years, not weeks [schein2010] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    critical_mass: float = param(
+        default=0.25,
+        lo=0.01,
+        hi=0.99,
+        unit="share of members",
+        meaning="Share of a department that must practise a different standard before its norm starts to move.",
+        source="About 25% in experiments on social conventions [centola2018].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    norm_margin: float = param(
+        default=0.08,
+        lo=0.01,
+        hi=0.5,
+        unit="0..1",
+        meaning="How far above (below) the norm someone must behave to count as practising a higher (lower) standard; also the leaders' lead over the norm at which their reinforcement is full.",
+        source="[calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    tipping_width: float = param(
+        default=0.02,
+        lo=0.001,
+        hi=0.5,
+        unit="share of members",
+        meaning="How sharply a norm tips around the critical mass (the logistic's scale).",
+        source="[centola2018] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    norm_consensus: float = param(
+        default=0.005,
+        lo=0.0,
+        hi=1.0,
+        unit="0..1",
+        meaning="Weight of the management team's consensus (the mean norm of all departments, one voice each) in where a department's norm is heading.",
+        source="Subcultures meet in the management team [schein2010] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    tone_at_top: float = param(
+        default=0.002,
+        lo=0.0,
+        hi=1.0,
+        unit="per week",
+        meaning="How fast every department's norm drifts up toward what the executives themselves do (their customer focus) when that is above it, whatever they say: 0.002 a week closes a tenth of the gap in a year.",
+        source="Leaders embed culture by what they do, attend to and reward [schein2010] [seed000] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    cynicism: float = param(
+        default=0.006,
+        lo=0.0,
+        hi=1.0,
+        unit="per week",
+        meaning="How fast department norms drift down toward executives whose own customer focus is below them (leaders who only talk): faster than ``tone_at_top`` builds them up.",
+        source="Trust is lost faster than it is built [slovic1993]; lip service breeds cynicism [seed004] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    professed_values: float = param(
+        default=0.85,
+        lo=0.0,
+        hi=1.0,
+        unit="0..1",
+        meaning="Customer focus of the values a firm screens candidates for when it hires for culture fit.",
+        source="Zappos hires for the customer-centric values it professes [seed004] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
     # ---- skill and training -------------------------------------------------
-    "onboarding_weeks": _s(
-        4,
-        0,
-        52,
-        "weeks",
-        "Length of onboarding training for new hires.",
-        "Initially trained [seed004].",
-        "training",
-        integer=True,
-    ),
-    "onboarding_gain": _s(
-        0.1, 0, 1, "share of gap per week", "Skill gained per onboarding week.", "[calibration].", "training"
-    ),
-    "training_gain": _s(
-        0.02,
-        0,
-        1,
-        "share of gap per week",
-        "Skill gained per week at full re-training intensity.",
-        "Occasionally re-trained [seed004] [calibration].",
-        "training",
-    ),
-    "skill_decay": _s(
-        0.01,
-        0,
-        1,
-        "share per week",
-        "Share of skill lost per week without practice and re-training.",
-        "Skill decays without training [seed001] [calibration].",
-        "training",
-    ),
-    "initial_skill": _s(
-        0.6,
-        0,
-        1,
-        "0..1",
-        "Skill of the employees in post when the simulation starts (an ordinary firm's history).",
-        "[calibration].",
-        "training",
-    ),
-    "new_hire_skill": _s(0.3, 0, 1, "0..1", "Skill of a new hire on day one.", "[calibration].", "training"),
+    onboarding_weeks: int = param(
+        default=4,
+        lo=0,
+        hi=52,
+        unit="weeks",
+        meaning="Length of onboarding training for new hires.",
+        source="Initially trained [seed004].",
+        group="training",
+        kind=CALIBRATION,
+    )
+    onboarding_gain: float = param(
+        default=0.1,
+        lo=0,
+        hi=1,
+        unit="share of gap per week",
+        meaning="Skill gained per onboarding week.",
+        source="[calibration].",
+        group="training",
+        kind=CALIBRATION,
+    )
+    training_gain: float = param(
+        default=0.02,
+        lo=0,
+        hi=1,
+        unit="share of gap per week",
+        meaning="Skill gained per week at full re-training intensity.",
+        source="Occasionally re-trained [seed004] [calibration].",
+        group="training",
+        kind=CALIBRATION,
+    )
+    skill_decay: float = param(
+        default=0.01,
+        lo=0,
+        hi=1,
+        unit="share per week",
+        meaning="Share of skill lost per week without practice and re-training.",
+        source="Skill decays without training [seed001] [calibration].",
+        group="training",
+        kind=CALIBRATION,
+    )
+    initial_skill: float = param(
+        default=0.6,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="Skill of the employees in post when the simulation starts (an ordinary firm's history).",
+        source="[calibration].",
+        group="training",
+        kind=CALIBRATION,
+    )
+    new_hire_skill: float = param(
+        default=0.3,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="Skill of a new hire on day one.",
+        source="[calibration].",
+        group="training",
+        kind=CALIBRATION,
+    )
+
     # ---- wellbeing and turnover ---------------------------------------------
-    "wellbeing_base": _s(
-        0.55,
-        0,
-        1,
-        "0..1",
-        "Wellbeing an employee settles at with average care and normal workload.",
-        "[heskett1994] [calibration].",
-        "wellbeing",
-    ),
-    "care_effect": _s(
-        0.4,
-        0,
-        1,
-        "0..1",
-        "Wellbeing difference between no employee care and full care (average care is the reference).",
-        "Take care of employees [seed004] [heskett1994].",
-        "wellbeing",
-    ),
-    "overload_penalty": _s(
-        1.0,
-        0,
-        5,
-        "per unit overload",
-        "Wellbeing lost per unit of workload above the comfortable level.",
-        "Understaffing loads employees [seed000] [calibration].",
-        "wellbeing",
-    ),
-    "comfortable_occupancy": _s(
-        0.8,
-        0.3,
-        1,
-        "share of time busy",
-        "Share of time an agent can be busy on contacts before stress sets in.",
-        "Call-centre occupancy targets [garnett2002] [calibration].",
-        "wellbeing",
-    ),
-    "bad_practice_strain": _s(
-        0.3,
-        0,
-        1,
-        "0..1",
-        "Wellbeing lost by front-line staff who must defend deliberate traps.",
-        "Abnormal rate of legitimate grievances [seed004].",
-        "wellbeing",
-    ),
-    "layoff_shock": _s(
-        0.15,
-        0,
-        1,
-        "0..1",
-        "Wellbeing lost by survivors of a layoff round.",
-        "Survivor syndrome [calibration].",
-        "wellbeing",
-    ),
-    "wellbeing_rate": _s(
-        0.1,
-        0,
-        1,
-        "per week",
-        "How fast wellbeing moves toward what conditions warrant.",
-        "[calibration].",
-        "wellbeing",
-    ),
-    "base_quit_rate": _s(
-        0.003,
-        0,
-        1.0,
-        "per week",
-        "Quit hazard at average wellbeing (0.003 per week is about 15% a year).",
-        "Typical voluntary turnover [calibration].",
-        "wellbeing",
-    ),
-    "quit_sensitivity": _s(
-        5.0,
-        0,
-        20,
-        "per unit wellbeing",
-        "How steeply quitting rises as wellbeing falls below average.",
-        "Low wellbeing raises quitting [harrison1991] [heskett1994].",
-        "wellbeing",
-    ),
-    "contact_strain": _s(
-        0.3,
-        0,
-        1,
-        "per unit occupancy",
-        "Wellbeing lost by contact-centre agents per unit of the share of their time spent on contacts "
-        "(emotional labour).",
-        "Emotional labour wears agents down [grandey2000]; contact centres lose 30-45% of staff a year [calibration].",
-        "wellbeing",
-    ),
+    wellbeing_base: float = param(
+        default=0.55,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="Wellbeing an employee settles at with average care and normal workload.",
+        source="[heskett1994] [calibration].",
+        group="wellbeing",
+        kind=CALIBRATION,
+    )
+    care_effect: float = param(
+        default=0.4,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="Wellbeing difference between no employee care and full care (average care is the reference).",
+        source="Take care of employees [seed004] [heskett1994].",
+        group="wellbeing",
+        kind=CALIBRATION,
+    )
+    overload_penalty: float = param(
+        default=1.0,
+        lo=0,
+        hi=5,
+        unit="per unit overload",
+        meaning="Wellbeing lost per unit of workload above the comfortable level.",
+        source="Understaffing loads employees [seed000] [calibration].",
+        group="wellbeing",
+        kind=CALIBRATION,
+    )
+    comfortable_occupancy: float = param(
+        default=0.8,
+        lo=0.3,
+        hi=1,
+        unit="share of time busy",
+        meaning="Share of time an agent can be busy on contacts before stress sets in.",
+        source="Call-centre occupancy targets [garnett2002] [calibration].",
+        group="wellbeing",
+        kind=CALIBRATION,
+    )
+    bad_practice_strain: float = param(
+        default=0.3,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="Wellbeing lost by front-line staff who must defend deliberate traps.",
+        source="Abnormal rate of legitimate grievances [seed004].",
+        group="wellbeing",
+        kind=CALIBRATION,
+    )
+    layoff_shock: float = param(
+        default=0.15,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="Wellbeing lost by survivors of a layoff round.",
+        source="Survivor syndrome [calibration].",
+        group="wellbeing",
+        kind=CALIBRATION,
+    )
+    wellbeing_rate: float = param(
+        default=0.1,
+        lo=0,
+        hi=1,
+        unit="per week",
+        meaning="How fast wellbeing moves toward what conditions warrant.",
+        source="[calibration].",
+        group="wellbeing",
+        kind=CALIBRATION,
+    )
+    base_quit_rate: float = param(
+        default=0.003,
+        lo=0.0,
+        hi=1.0,
+        unit="per week",
+        meaning="Quit hazard at average wellbeing (0.003 per week is about 15% a year).",
+        source="Typical voluntary turnover [calibration].",
+        group="wellbeing",
+        kind=CALIBRATION,
+    )
+    quit_sensitivity: float = param(
+        default=5.0,
+        lo=0,
+        hi=20,
+        unit="per unit wellbeing",
+        meaning="How steeply quitting rises as wellbeing falls below average.",
+        source="Low wellbeing raises quitting [harrison1991] [heskett1994].",
+        group="wellbeing",
+        kind=CALIBRATION,
+    )
+
+    contact_strain: float = param(
+        default=0.3,
+        lo=0.0,
+        hi=1.0,
+        unit="per unit occupancy",
+        meaning="Wellbeing lost by contact-centre agents per unit of the share of their time spent on contacts (emotional labour).",
+        source="Emotional labour wears agents down [grandey2000]; contact centres lose 30-45% of staff a year [calibration].",
+        group="wellbeing",
+        kind=CALIBRATION,
+    )
+
     # ---- service quality ----------------------------------------------------
-    "quality_weight_centricity": _s(
-        0.6,
-        0,
-        1,
-        "relative weight",
-        "Weight of customer focus in the service an employee delivers.",
-        "[heskett1994] [calibration].",
-        "service_quality",
-    ),
-    "quality_weight_skill": _s(
-        0.4,
-        0,
-        1,
-        "relative weight",
-        "Weight of skill in the service an employee delivers.",
-        "[calibration].",
-        "service_quality",
-    ),
-    "quality_weight_wellbeing": _s(
-        0.2,
-        0,
-        1,
-        "relative weight",
-        "Weight of wellbeing in the service an employee delivers.",
-        "Happy employees serve better [heskett1994].",
-        "service_quality",
-    ),
-    "quality_weight_empowerment": _s(
-        0.2,
-        0,
-        1,
-        "relative weight",
-        "Weight of empowerment in the service a front-line employee delivers (able to fix things on the spot).",
-        "Touchpoint quality depends on empowerment [seed002] [seed004].",
-        "service_quality",
-    ),
-    "employee_share": _s(
-        0.65,
-        0,
-        1,
-        "0..1",
-        "Share of a touchpoint's quality that comes from the people serving it (the rest from product and partner).",
-        "People make most of a service experience [seed003] [heskett1994] [calibration].",
-        "service_quality",
-    ),
+    quality_weight_centricity: float = param(
+        default=0.6,
+        lo=0.0,
+        hi=1.0,
+        unit="relative weight",
+        meaning="Weight of customer focus in the service an employee delivers.",
+        source="[heskett1994] [calibration].",
+        group="service_quality",
+        kind=CALIBRATION,
+    )
+    quality_weight_skill: float = param(
+        default=0.4,
+        lo=0,
+        hi=1,
+        unit="relative weight",
+        meaning="Weight of skill in the service an employee delivers.",
+        source="[calibration].",
+        group="service_quality",
+        kind=CALIBRATION,
+    )
+    quality_weight_wellbeing: float = param(
+        default=0.2,
+        lo=0,
+        hi=1,
+        unit="relative weight",
+        meaning="Weight of wellbeing in the service an employee delivers.",
+        source="Happy employees serve better [heskett1994].",
+        group="service_quality",
+        kind=CALIBRATION,
+    )
+    quality_weight_empowerment: float = param(
+        default=0.2,
+        lo=0,
+        hi=1,
+        unit="relative weight",
+        meaning="Weight of empowerment in the service a front-line employee delivers (able to fix things on the spot).",
+        source="Touchpoint quality depends on empowerment [seed002] [seed004].",
+        group="service_quality",
+        kind=CALIBRATION,
+    )
+    employee_share: float = param(
+        default=0.65,
+        lo=0.0,
+        hi=1.0,
+        unit="0..1",
+        meaning="Share of a touchpoint's quality that comes from the people serving it (the rest from product and partner).",
+        source="People make most of a service experience [seed003] [heskett1994] [calibration].",
+        group="service_quality",
+        kind=CALIBRATION,
+    )
+
     # ---- customers ----------------------------------------------------------
-    "product_quality": _s(
-        0.75,
-        0,
-        1,
-        "0..1",
-        "Base quality of the product itself.",
-        "Product quality matters most [seed002].",
-        "customers",
-        lever=True,
-    ),
-    "purchase_rate": _s(
-        0.1,
-        0,
-        1,
-        "probability per week",
-        "Chance that an active customer at acceptable satisfaction buys in a given week "
+    product_quality: float = param(
+        default=0.75,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="Base quality of the product itself.",
+        source="Product quality matters most [seed002].",
+        kind=LEVER,
+    )
+    purchase_rate: float = param(
+        default=0.1,
+        lo=0,
+        hi=1,
+        unit="probability per week",
+        meaning="Chance that an active customer at acceptable satisfaction buys in a given week "
         "(0.1 is about every ten weeks).",
-        "About every ten weeks [calibration].",
-        "customers",
-    ),
-    "repurchase_sensitivity": _s(
-        3,
-        0,
-        20,
-        "per unit satisfaction",
-        "How much more often satisfied customers buy: the chance of buying is multiplied by "
+        source="About every ten weeks [calibration].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    repurchase_sensitivity: float = param(
+        default=3.0,
+        lo=0,
+        hi=20,
+        unit="per unit satisfaction",
+        meaning="How much more often satisfied customers buy: the chance of buying is multiplied by "
         "exp(sensitivity x (satisfaction - acceptable)).",
-        "Satisfied customers repurchase [seed001] [mittal2001]; 3 makes a delighted customer (0.9) "
+        source="Satisfied customers repurchase [seed001] [mittal2001]; 3 makes a delighted customer (0.9) "
         "buy about 1.8 times as often as a merely satisfied one (0.7) and an unhappy one (0.4) "
         "less than half as often [calibration].",
-        "customers",
-    ),
-    "problem_base": _s(
-        0.01,
-        0,
-        1,
-        "probability",
-        "Chance that a touchpoint (product, delivery, right product) goes wrong even at perfect quality.",
-        "[calibration].",
-        "customers",
-    ),
-    "problem_slope": _s(
-        0.12,
-        0,
-        1,
-        "per unit quality gap",
-        "Extra chance that a touchpoint goes wrong per unit of its quality below perfect.",
-        "Problems arise more often as quality falls [calibration].",
-        "customers",
-    ),
-    "complaint_rate": _s(
-        0.5,
-        0,
-        1,
-        "probability",
-        "Share of customers with a problem who contact the firm (the rest stay silent).",
-        "About half complain to front-line staff [tarp1986].",
-        "customers",
-    ),
-    "question_rate": _s(
-        0.35,
-        0,
-        1,
-        "contacts per customer-week",
-        "Routine questions per active customer per week.",
-        "[calibration].",
-        "customers",
-    ),
-    "presale_contact_rate": _s(
-        0.3,
-        0,
-        1,
-        "probability",
-        "Share of would-be buyers who contact the firm before buying.",
-        "Pre-sale research and contact [seed000].",
-        "customers",
-    ),
-    "weight_product": _s(
-        0.4,
-        0,
-        1,
-        "relative weight",
-        "Importance of product quality in a customer's experience.",
-        "Importance order [seed002].",
-        "customers",
-    ),
-    "weight_delivery": _s(
-        0.25,
-        0,
-        1,
-        "relative weight",
-        "Importance of on-time delivery.",
-        "Importance order [seed002].",
-        "customers",
-    ),
-    "weight_right_product": _s(
-        0.18,
-        0,
-        1,
-        "relative weight",
-        "Importance of getting the right product.",
-        "Importance order [seed002].",
-        "customers",
-    ),
-    "failure_severity": _s(
-        0.5,
-        0,
-        1,
-        "share of value",
-        "Share of a touchpoint's value lost when it goes wrong and nobody puts it right (a late delivery "
-        "still arrives; a faulty product can still be repaired).",
-        "A single failure dents satisfaction, repeated failures sink it [calibration].",
-        "customers",
-    ),
-    "expectation_base": _s(
-        0.56,
-        0,
-        1,
-        "0..1",
-        "Experience a customer expects when promises are honest.",
-        "[seed001] [calibration].",
-        "customers",
-    ),
-    "expectation_spread": _s(
-        0.05,
-        0,
-        0.5,
-        "experience units (sd)",
-        "How much people differ in what they expect.",
-        "Individual differences in expectations [seed001] [calibration].",
-        "customers",
-    ),
-    "promise_effect": _s(
-        0.15,
-        0,
-        2,
-        "per unit promise",
-        "How much each unit of promise above honest raises expectations.",
-        "Overpromising raises expectations [seed002].",
-        "customers",
-    ),
-    "promise_reach": _s(
-        2.0,
-        0,
-        5,
-        "per unit promise",
-        "How much each unit of promise above honest raises marketing reach.",
-        "Bold promises attract prospects [seed002] [calibration].",
-        "customers",
-    ),
-    "acceptable_satisfaction": _s(
-        0.75,
-        0.5,
-        0.85,
-        "0..1",
-        "Satisfaction when experience exactly meets expectation: acceptable, a passive 7.",
-        "Meeting expectations is only acceptable [seed001].",
-        "customers",
-    ),
-    "disconfirmation_slope": _s(
-        0.7,
-        0,
-        5,
-        "satisfaction per experience unit",
-        "How much satisfaction with a purchase rises (falls) per unit of experience above (below) "
-        "what the customer expected.",
-        "Satisfaction is linear in disconfirmation [oliver1980] [seed001] [calibration].",
-        "customers",
-    ),
-    "satisfaction_memory": _s(
-        0.3,
-        0,
-        1,
-        "0..1",
-        "Weight of the latest experience in a customer's running satisfaction.",
-        "[calibration].",
-        "customers",
-    ),
-    "score_spread": _s(
-        1.5,
-        0,
-        5,
-        "score points (sd)",
-        "How much people differ in how readily they give high scores, at equal satisfaction.",
-        "Response styles differ between people [baumgartner2001] [calibration].",
-        "customers",
-    ),
-    "wait_tolerance_minutes": _s(
-        5,
-        0.1,
-        120,
-        "minutes",
-        "Wait at which a contact's handling counts as half spoiled.",
-        "No more than 5 minutes on hold [seed004].",
-        "customers",
-    ),
-    "base_churn": _s(
-        0.005,
-        0,
-        0.5,
-        "per week",
-        "Churn hazard of a customer at acceptable satisfaction.",
-        "Mean lifetime = 1 / churn rate [reichheld2003] [calibration].",
-        "customers",
-    ),
-    "churn_sensitivity": _s(
-        10,
-        0,
-        50,
-        "per unit satisfaction",
-        "How steeply churn rises as satisfaction falls below acceptable.",
-        "Dissatisfied customers leave [seed001].",
-        "customers",
-    ),
-    "hidden_fee": _s(
-        0.15,
-        0,
-        1,
-        "share of price",
-        "Extra charged on a purchase that falls into a trap.",
-        "Hidden fees [seed004].",
-        "customers",
-    ),
-    "bad_practice_sting": _s(
-        0.2,
-        0,
-        1,
-        "experience units",
-        "Experience lost, beyond the price itself, when a customer discovers a trap.",
-        "Unpleasant surprises [seed004].",
-        "customers",
-    ),
+        group="customers",
+        kind=CALIBRATION,
+    )
+    problem_base: float = param(
+        default=0.01,
+        lo=0,
+        hi=1,
+        unit="probability",
+        meaning="Chance that a touchpoint (product, delivery, right product) goes wrong even at perfect quality.",
+        source="[calibration].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    problem_slope: float = param(
+        default=0.12,
+        lo=0,
+        hi=1,
+        unit="per unit quality gap",
+        meaning="Extra chance that a touchpoint goes wrong per unit of its quality below perfect.",
+        source="Problems arise more often as quality falls [calibration].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    complaint_rate: float = param(
+        default=0.5,
+        lo=0,
+        hi=1,
+        unit="probability",
+        meaning="Share of customers with a problem who contact the firm (the rest stay silent).",
+        source="About half complain to front-line staff [tarp1986].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    question_rate: float = param(
+        default=0.35,
+        lo=0.0,
+        hi=1.0,
+        unit="contacts per customer-week",
+        meaning="Routine questions per active customer per week.",
+        source="[calibration].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    presale_contact_rate: float = param(
+        default=0.3,
+        lo=0,
+        hi=1,
+        unit="probability",
+        meaning="Share of would-be buyers who contact the firm before buying.",
+        source="Pre-sale research and contact [seed000].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    weight_product: float = param(
+        default=0.4,
+        lo=0,
+        hi=1,
+        unit="relative weight",
+        meaning="Importance of product quality in a customer's experience.",
+        source="Importance order [seed002].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    weight_delivery: float = param(
+        default=0.25,
+        lo=0,
+        hi=1,
+        unit="relative weight",
+        meaning="Importance of on-time delivery.",
+        source="Importance order [seed002].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    weight_right_product: float = param(
+        default=0.18,
+        lo=0,
+        hi=1,
+        unit="relative weight",
+        meaning="Importance of getting the right product.",
+        source="Importance order [seed002].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    expectation_base: float = param(
+        default=0.56,
+        lo=0.0,
+        hi=1.0,
+        unit="0..1",
+        meaning="Experience a customer expects when promises are honest.",
+        source="[seed001] [calibration].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    expectation_spread: float = param(
+        default=0.05,
+        lo=0,
+        hi=0.5,
+        unit="experience units (sd)",
+        meaning="How much people differ in what they expect.",
+        source="Individual differences in expectations [seed001] [calibration].",
+        group="customers",
+        kind=STRUCTURAL,  # personal differences in expectation are drawn once
+    )
+    promise_effect: float = param(
+        default=0.15,
+        lo=0.0,
+        hi=2.0,
+        unit="per unit promise",
+        meaning="How much each unit of promise above honest raises expectations.",
+        source="Overpromising raises expectations [seed002].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    promise_reach: float = param(
+        default=2.0,
+        lo=0.0,
+        hi=5.0,
+        unit="per unit promise",
+        meaning="How much each unit of promise above honest raises marketing reach.",
+        source="Bold promises attract prospects [seed002] [calibration].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    acceptable_satisfaction: float = param(
+        default=0.75,
+        lo=0.5,
+        hi=0.85,
+        unit="0..1",
+        meaning="Satisfaction when experience exactly meets expectation: acceptable, a passive 7.",
+        source="Meeting expectations is only acceptable [seed001].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    satisfaction_memory: float = param(
+        default=0.3,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="Weight of the latest experience in a customer's running satisfaction.",
+        source="[calibration].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    wait_tolerance_minutes: float = param(
+        default=5.0,
+        lo=0.1,
+        hi=120,
+        unit="minutes",
+        meaning="Wait at which a contact's handling counts as half spoiled.",
+        source="No more than 5 minutes on hold [seed004].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    base_churn: float = param(
+        default=0.005,
+        lo=0.0,
+        hi=0.5,
+        unit="per week",
+        meaning="Churn hazard of a customer at acceptable satisfaction.",
+        source="Mean lifetime = 1 / churn rate [reichheld2003] [calibration].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    churn_sensitivity: float = param(
+        default=10.0,
+        lo=0,
+        hi=50,
+        unit="per unit satisfaction",
+        meaning="How steeply churn rises as satisfaction falls below acceptable.",
+        source="Dissatisfied customers leave [seed001].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    hidden_fee: float = param(
+        default=0.15,
+        lo=0,
+        hi=1,
+        unit="share of price",
+        meaning="Extra charged on a purchase that falls into a trap.",
+        source="Hidden fees [seed004].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+    bad_practice_sting: float = param(
+        default=0.2,
+        lo=0.0,
+        hi=1.0,
+        unit="experience units",
+        meaning="Experience lost, beyond the price itself, when a customer discovers a trap.",
+        source="Unpleasant surprises [seed004].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+
+    failure_severity: float = param(
+        default=0.5,
+        lo=0.0,
+        hi=1.0,
+        unit="share of value",
+        meaning="Share of a touchpoint's value lost when it goes wrong and nobody puts it right (a late delivery still arrives; a faulty product can still be repaired).",
+        source="A single failure dents satisfaction, repeated failures sink it [calibration].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+
+    disconfirmation_slope: float = param(
+        default=0.7,
+        lo=0.0,
+        hi=5.0,
+        unit="satisfaction per experience unit",
+        meaning="How much satisfaction with a purchase rises (falls) per unit of experience above (below) what the customer expected.",
+        source="Satisfaction is linear in disconfirmation [oliver1980] [seed001] [calibration].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+
+    score_spread: float = param(
+        default=1.5,
+        lo=0.0,
+        hi=5.0,
+        unit="score points (sd)",
+        meaning="How much people differ in how readily they give high scores, at equal satisfaction.",
+        source="Response styles differ between people [baumgartner2001] [calibration].",
+        group="customers",
+        kind=STRUCTURAL,
+    )
+
     # ---- support queue ------------------------------------------------------
-    "patience_minutes": _s(
-        10,
-        0.5,
-        1000000.0,
-        "minutes",
-        "Mean time a caller holds before hanging up (exponential).",
-        "A caller hung up at 16 minutes [seed000]; Erlang A [garnett2002].",
-        "queue",
-    ),
-    "handle_minutes_fast": _s(
-        5,
-        0.5,
-        60,
-        "minutes",
-        "Handling time when agents are measured on calls per minute.",
-        "[seed004] [calibration].",
-        "queue",
-    ),
-    "handle_minutes_thorough": _s(
-        8,
-        0.5,
-        60,
-        "minutes",
-        "Handling time when agents are measured on solving the problem.",
-        "[seed004] [calibration].",
-        "queue",
-    ),
-    "escalation_share": _s(
-        0.25,
-        0,
-        1,
-        "probability",
-        "Share of problems that need authority beyond an unempowered agent.",
-        "Approval forms [seed004] [calibration].",
-        "queue",
-    ),
-    "escalation_minutes": _s(
-        6, 0, 120, "minutes", "Extra handling time for an escalated contact.", "[calibration].", "queue"
-    ),
-    "resolution_floor": _s(
-        0.65,
-        0,
-        1,
-        "probability",
-        "Share of problems even the least capable agent solves at the first contact (the best solve all).",
-        "[calibration].",
-        "queue",
-    ),
-    "repeat_contact_value": _s(
-        0.5,
-        0,
-        1,
-        "0..1",
-        "Value of a problem solved only at a second contact, relative to one solved at the first.",
-        "Each extra contact costs the customer as much again [calibration].",
-        "queue",
-    ),
-    "rush_penalty": _s(
-        0.2,
-        0,
-        1,
-        "0..1",
-        "Resolution lost when agents are pushed for speed instead of outcomes.",
-        "Calls per minute regardless of outcome [seed004].",
-        "queue",
-    ),
-    "contact_hours": _s(
-        50,
-        1,
-        168,
-        "hours per week",
-        "Hours a week the contact channels are open (e.g. 10 hours a day, 5 days).",
-        "Typical opening hours [gans2003] [calibration].",
-        "queue",
-    ),
-    "target_answer_seconds": _s(
-        30,
-        1,
-        600,
-        "seconds",
-        "Mean wait of answered contacts the roster is planned for (at staffing 1).",
-        "The common service-level target, 80% answered in 20-30 s [gans2003].",
-        "queue",
-    ),
-    "agent_hours": _s(
-        26,
-        1,
-        60,
-        "hours per week",
-        "Hours a full-time agent spends on contacts in a week: a 40-hour week less breaks, training, "
-        "meetings and absence (shrinkage of about a third).",
-        "Contact-centre shrinkage of 30-35% [gans2003] [calibration].",
-        "queue",
-    ),
-    "peak_load": _s(
-        0.3,
-        0,
-        0.95,
-        "share of the mean",
-        "How far contacts in the busy half of the opening hours exceed the week's average (and the quiet "
-        "half fall short of it); the roster is the same in both.",
-        "Arrival rates vary through the day and week [gans2003] [calibration].",
-        "queue",
-    ),
-    "callback_threshold_minutes": _s(
-        2,
-        0,
-        60,
-        "minutes",
-        "Wait after which a callback is offered.",
-        "Offer a callback after two minutes [seed004].",
-        "queue",
-    ),
-    "callback_wait_factor": _s(
-        0.3,
-        0,
-        1,
-        "0..1",
-        "How much a callback's delay annoys compared with holding.",
-        "[calibration].",
-        "queue",
-    ),
+    patience_minutes: float = param(
+        default=10.0,
+        lo=0.5,
+        hi=1_000_000,
+        unit="minutes",
+        meaning="Mean time a caller holds before hanging up (exponential).",
+        source="A caller hung up at 16 minutes [seed000]; Erlang A [garnett2002].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+    handle_minutes_fast: float = param(
+        default=5.0,
+        lo=0.5,
+        hi=60,
+        unit="minutes",
+        meaning="Handling time when agents are measured on calls per minute.",
+        source="[seed004] [calibration].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+    handle_minutes_thorough: float = param(
+        default=8.0,
+        lo=0.5,
+        hi=60,
+        unit="minutes",
+        meaning="Handling time when agents are measured on solving the problem.",
+        source="[seed004] [calibration].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+    escalation_share: float = param(
+        default=0.25,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        meaning="Share of problems that need authority beyond an unempowered agent.",
+        source="Approval forms [seed004] [calibration].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+    escalation_minutes: float = param(
+        default=6.0,
+        lo=0,
+        hi=120,
+        unit="minutes",
+        meaning="Extra handling time for an escalated contact.",
+        source="[calibration].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+    resolution_floor: float = param(
+        default=0.65,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        meaning="Share of problems even the least capable agent solves at the first contact (the best solve all).",
+        source="[calibration].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+    repeat_contact_value: float = param(
+        default=0.5,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="Value of a problem solved only at a second contact, relative to one solved at the first.",
+        source="Each extra contact costs the customer as much again [calibration].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+    rush_penalty: float = param(
+        default=0.2,
+        lo=0.0,
+        hi=1.0,
+        unit="0..1",
+        meaning="Resolution lost when agents are pushed for speed instead of outcomes.",
+        source="Calls per minute regardless of outcome [seed004].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+    contact_hours: float = param(
+        default=50.0,
+        lo=1.0,
+        hi=168.0,
+        unit="hours per week",
+        meaning="Hours a week the contact channels are open (e.g. 10 hours a day, 5 days).",
+        source="Typical opening hours [gans2003] [calibration].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+    callback_threshold_minutes: float = param(
+        default=2.0,
+        lo=0,
+        hi=60,
+        unit="minutes",
+        meaning="Wait after which a callback is offered.",
+        source="Offer a callback after two minutes [seed004].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+    callback_wait_factor: float = param(
+        default=0.3,
+        lo=0,
+        hi=1,
+        unit="0..1",
+        meaning="How much a callback's delay annoys compared with holding.",
+        source="[calibration].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+
+    target_answer_seconds: float = param(
+        default=30.0,
+        lo=1.0,
+        hi=600.0,
+        unit="seconds",
+        meaning="Mean wait of answered contacts the roster is planned for (at staffing 1).",
+        source="The common service-level target, 80% answered in 20-30 s [gans2003].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+
+    agent_hours: float = param(
+        default=26.0,
+        lo=1.0,
+        hi=60.0,
+        unit="hours per week",
+        meaning="Hours a full-time agent spends on contacts in a week: a 40-hour week less breaks, training, meetings and absence (shrinkage of about a third).",
+        source="Contact-centre shrinkage of 30-35% [gans2003] [calibration].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+
+    peak_load: float = param(
+        default=0.3,
+        lo=0.0,
+        hi=0.95,
+        unit="share of the mean",
+        meaning="How far contacts in the busy half of the opening hours exceed the week's average (and the quiet half fall short of it); the roster is the same in both.",
+        source="Arrival rates vary through the day and week [gans2003] [calibration].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+
     # ---- word of mouth and acquisition --------------------------------------
-    "network_degree": _s(
-        10,
-        2,
-        1_000_000,
-        "ties per person",
-        "Average number of social ties per person in the market.",
-        "Small-world social network [watts1998] [goldenberg2001].",
-        "wom",
-        integer=True,
-    ),
-    "network_rewiring": _s(
-        0.1,
-        0,
-        1,
-        "probability",
-        "Share of ties that are weak ties to random people elsewhere in the market.",
-        "Strong and weak ties [goldenberg2001] [watts1998].",
-        "wom",
-    ),
-    "bass_p": _s(
-        0.03,
-        0,
-        1,
-        "per year",
-        "Innovation: chance a prospect adopts because of marketing alone.",
-        "Bass p [bass1969].",
-        "wom",
-    ),
-    "bass_q": _s(
-        0.38,
-        0,
-        5,
-        "per year",
-        "Imitation: adoption pull when all of a prospect's contacts are customers.",
-        "Bass q [bass1969] [goldenberg2001].",
-        "wom",
-    ),
-    "talk_rate": _s(
-        0.3,
-        0,
-        1,
-        "probability",
-        "Chance that a promoter or detractor talks about a purchase, or a detractor about leaving.",
-        "[goldenberg2007] [calibration].",
-        "wom",
-    ),
-    "positive_reach": _s(
-        6,
-        0,
-        100,
-        "people",
-        "People a promoter tells in their own circle about a good experience (social media adds social_amplification times as many).",
-        "9 people in all [amex2011], a third of them reached online at the default amplification [calibration].",
-        "wom",
-    ),
-    "negative_wom_weight": _s(
-        16 / 9,
-        0,
-        10,
-        "x positive reach",
-        "How much further bad news travels than good news.",
-        "16 vs 9 people [amex2011] [goldenberg2007].",
-        "wom",
-        lever=True,
-    ),
-    "social_amplification": _s(
-        0.5,
-        0,
-        10,
-        "x reach",
-        "Extra reach from social media, to people outside one's own circle.",
-        "Social media amplifies reach [seed000] [seed004].",
-        "wom",
-        lever=True,
-    ),
-    "referral_weight": _s(
-        0.2,
-        0,
-        5,
-        "x adopted contact",
-        "Pull of one recent recommendation compared with one contact who is a customer.",
-        "Promoters refer [reichheld2003] [calibration].",
-        "wom",
-    ),
-    "wom_deterrence": _s(
-        0.5,
-        0,
-        10,
-        "per warning",
-        "How strongly each recent warning puts a prospect off.",
-        "Detractors warn [goldenberg2007].",
-        "wom",
-    ),
-    "wom_expectation": _s(
-        0.01,
-        0,
-        0.2,
-        "per message",
-        "How much each recommendation (warning) heard lately raises (lowers) a person's expectations.",
-        "Expectations are set by word of mouth [seed002].",
-        "wom",
-    ),
-    "wom_memory": _s(
-        0.8,
-        0,
-        0.99,
-        "per week",
-        "Share of recent word of mouth still remembered a week later.",
-        "[calibration].",
-        "wom",
-    ),
+    network_degree: int = param(
+        default=10,
+        lo=2.0,
+        hi=1_000_000,
+        unit="ties per person",
+        meaning="Average number of social ties per person in the market.",
+        source="Small-world social network [watts1998] [goldenberg2001].",
+        group="wom",
+        kind=STRUCTURAL,
+    )
+    network_rewiring: float = param(
+        default=0.1,
+        lo=0,
+        hi=1,
+        unit="probability",
+        meaning="Share of ties that are weak ties to random people elsewhere in the market.",
+        source="Strong and weak ties [goldenberg2001] [watts1998].",
+        group="wom",
+        kind=STRUCTURAL,  # the customers' network is built once
+    )
+    bass_p: float = param(
+        default=0.03,
+        lo=0,
+        hi=1,
+        unit="per year",
+        meaning="Innovation: chance a prospect adopts because of marketing alone.",
+        source="Bass p [bass1969].",
+        group="wom",
+        kind=CALIBRATION,
+    )
+    bass_q: float = param(
+        default=0.38,
+        lo=0,
+        hi=5,
+        unit="per year",
+        meaning="Imitation: adoption pull when all of a prospect's contacts are customers.",
+        source="Bass q [bass1969] [goldenberg2001].",
+        group="wom",
+        kind=CALIBRATION,
+    )
+    talk_rate: float = param(
+        default=0.3,
+        lo=0,
+        hi=1,
+        unit="probability",
+        meaning="Chance that a promoter or detractor talks about a purchase, or a detractor about leaving.",
+        source="[goldenberg2007] [calibration].",
+        group="wom",
+        kind=CALIBRATION,
+    )
+    positive_reach: float = param(
+        default=6.0,
+        lo=0.0,
+        hi=100.0,
+        unit="people",
+        meaning="People a promoter tells in their own circle about a good experience (social media adds social_amplification times as many).",
+        source="9 people in all [amex2011], a third of them reached online at the default amplification [calibration].",
+        group="wom",
+        kind=CALIBRATION,
+    )
+    negative_wom_weight: float = param(
+        default=16 / 9,
+        lo=0,
+        hi=10,
+        unit="x positive reach",
+        meaning="How much further bad news travels than good news.",
+        source="16 vs 9 people [amex2011] [goldenberg2007].",
+        kind=LEVER,
+    )
+    social_amplification: float = param(
+        default=0.5,
+        lo=0,
+        hi=10,
+        unit="x reach",
+        meaning="Extra reach from social media, to people outside one's own circle.",
+        source="Social media amplifies reach [seed000] [seed004].",
+        kind=LEVER,
+    )
+    referral_weight: float = param(
+        default=0.2,
+        lo=0,
+        hi=5,
+        unit="x adopted contact",
+        meaning="Pull of one recent recommendation compared with one contact who is a customer.",
+        source="Promoters refer [reichheld2003] [calibration].",
+        group="wom",
+        kind=CALIBRATION,
+    )
+    wom_deterrence: float = param(
+        default=0.5,
+        lo=0,
+        hi=10,
+        unit="per warning",
+        meaning="How strongly each recent warning puts a prospect off.",
+        source="Detractors warn [goldenberg2007].",
+        group="wom",
+        kind=CALIBRATION,
+    )
+    wom_expectation: float = param(
+        default=0.01,
+        lo=0,
+        hi=0.2,
+        unit="per message",
+        meaning="How much each recommendation (warning) heard lately raises (lowers) a person's expectations.",
+        source="Expectations are set by word of mouth [seed002].",
+        group="wom",
+        kind=CALIBRATION,
+    )
+    wom_memory: float = param(
+        default=0.8,
+        lo=0,
+        hi=0.99,
+        unit="per week",
+        meaning="Share of recent word of mouth still remembered a week later.",
+        source="[calibration].",
+        group="wom",
+        kind=CALIBRATION,
+    )
+
     # ---- money --------------------------------------------------------------
-    "price": _s(1000, 0, 1e6, "currency", "Price of one purchase.", "[calibration].", "money"),
-    "unit_cost_share": _s(
-        0.35, 0, 1, "share of price", "Cost of goods as a share of the base price.", "[calibration].", "money"
-    ),
-    "premium_share": _s(
-        0.7,
-        0,
-        1,
-        "share of promoters",
-        "Share of delighted customers (promoters) willing to pay a premium.",
-        "70% of consumers [amex2011].",
-        "money",
-    ),
-    "premium": _s(
-        0.13,
-        0,
-        1,
-        "share of price",
-        "Premium a delighted customer pays.",
-        "13% more [amex2011]; about 15% [seed001].",
-        "money",
-    ),
-    "wage": _s(700, 0, 1e6, "currency per week", "Weekly cost of one employee.", "[calibration].", "money"),
-    "training_cost": _s(
-        0.08,
-        0,
-        1,
-        "share of wage",
-        "Cost of full-intensity re-training, as a share of wages.",
-        "[calibration].",
-        "money",
-    ),
-    "care_cost": _s(
-        0.15,
-        0,
-        1,
-        "share of wage",
-        "Cost of full employee care, as a share of wages.",
-        "[calibration].",
-        "money",
-    ),
-    "programme_cost": _s(
-        3.0,
-        0,
-        52,
-        "weeks of wage per trainee",
-        "Cost of a culture programme for each employee trained.",
-        "A few days of training and the time away from work [calibration].",
-        "money",
-    ),
-    "hire_cost": _s(
-        4,
-        0,
-        52,
-        "weeks of wage",
-        "Cost of replacing one employee who quits.",
-        "Cost of turnover [heskett1994] [calibration].",
-        "money",
-    ),
-    "agent_hour_cost": _s(
-        35,
-        0,
-        1e4,
-        "currency per hour",
-        "Cost of a seat for each agent hour on duty, on top of the agent's pay (telephony, systems).",
-        "[calibration].",
-        "money",
-    ),
-}
+    price: float = param(
+        default=1000.0,
+        lo=0,
+        hi=1e6,
+        unit="currency",
+        meaning="Price of one purchase.",
+        source="[calibration].",
+        group="money",
+        kind=CALIBRATION,
+    )
+    unit_cost_share: float = param(
+        default=0.35,
+        lo=0,
+        hi=1,
+        unit="share of price",
+        meaning="Cost of goods as a share of the base price.",
+        source="[calibration].",
+        group="money",
+        kind=CALIBRATION,
+    )
+    premium_share: float = param(
+        default=0.7,
+        lo=0,
+        hi=1,
+        unit="share of promoters",
+        meaning="Share of delighted customers (promoters) willing to pay a premium.",
+        source="70% of consumers [amex2011].",
+        group="money",
+        kind=STRUCTURAL,  # who would pay a premium is drawn once
+    )
+    premium: float = param(
+        default=0.13,
+        lo=0,
+        hi=1,
+        unit="share of price",
+        meaning="Premium a delighted customer pays.",
+        source="13% more [amex2011]; about 15% [seed001].",
+        group="money",
+        kind=CALIBRATION,
+    )
+    wage: float = param(
+        default=700.0,
+        lo=0,
+        hi=1e6,
+        unit="currency per week",
+        meaning="Weekly cost of one employee.",
+        source="[calibration].",
+        group="money",
+        kind=CALIBRATION,
+    )
+    training_cost: float = param(
+        default=0.08,
+        lo=0.0,
+        hi=1.0,
+        unit="share of wage",
+        meaning="Cost of full-intensity re-training, as a share of wages.",
+        source="[calibration].",
+        group="money",
+        kind=CALIBRATION,
+    )
+    care_cost: float = param(
+        default=0.15,
+        lo=0.0,
+        hi=1.0,
+        unit="share of wage",
+        meaning="Cost of full employee care, as a share of wages.",
+        source="[calibration].",
+        group="money",
+        kind=CALIBRATION,
+    )
+    hire_cost: float = param(
+        default=4.0,
+        lo=0,
+        hi=52,
+        unit="weeks of wage",
+        meaning="Cost of replacing one employee who quits.",
+        source="Cost of turnover [heskett1994] [calibration].",
+        group="money",
+        kind=CALIBRATION,
+    )
+    agent_hour_cost: float = param(
+        default=35.0,
+        lo=0.0,
+        hi=10_000,
+        unit="currency per hour",
+        meaning="Cost of a seat for each agent hour on duty, on top of the agent's pay (telephony, systems).",
+        source="[calibration].",
+        group="money",
+        kind=CALIBRATION,
+    )
+    programme_cost: float = param(
+        default=3.0,
+        lo=0.0,
+        hi=52.0,
+        unit="weeks of wage per trainee",
+        meaning="Cost of a culture programme for each employee trained.",
+        source="A few days of training and the time away from work [calibration].",
+        group="money",
+        kind=CALIBRATION,
+    )
 
+    def __post_init__(self) -> None:
+        validate(self)
+
+    def replace(self, **changes: Any) -> Params:
+        """A copy with ``changes`` (checked and converted as ``coerce`` does)."""
+        return replace(self, **coerce(changes))
+
+    def as_dict(self) -> dict[str, int | float]:
+        """Every value by name, in definition order."""
+        return {name: getattr(self, name) for name in SPECS}
+
+
+def _specs(cls: type) -> dict[str, Spec]:
+    """Each field's ``Spec``, with ``integer`` from the field's type.
+
+    Raises:
+        TypeError: a default whose type is not its field's.
+    """
+    types = typing.get_type_hints(cls)
+    out = {}
+    for f in fields(cls):
+        kind = types[f.name]
+        if type(f.default) is not kind:
+            raise TypeError(f"Params.{f.name}: default {f.default!r} is not a {kind.__name__}")
+        out[f.name] = replace(f.metadata["spec"], integer=kind is int)
+    return out
+
+
+SPECS: dict[str, Spec] = _specs(Params)
 DEPARTMENT_SHARE_NAMES = tuple(f"dept_share_{d}" for d in DEPARTMENTS)
-
-Params = make_dataclass(
-    "Params",
-    [
-        (name, int if spec.integer else float, int(spec.default) if spec.integer else spec.default)
-        for name, spec in SPECS.items()
-    ],
-    frozen=True,
-    namespace={
-        "__doc__": "Validated, immutable parameter values (see ``SPECS``).",
-        "__post_init__": lambda self: validate(self),
-        "replace": lambda self, **changes: replace(self, **coerce(changes)),
-        "as_dict": lambda self: {f.name: getattr(self, f.name) for f in fields(self)},
-    },
-)
 
 
 def closest(name: str) -> str:
@@ -1216,6 +1485,11 @@ def make_params(values: dict[str, Any] | None = None) -> Params:
     return Params(**coerce(values or {}))
 
 
+def names(kind: Kind) -> list[str]:
+    """Names of the parameters of ``kind``, in definition order."""
+    return [name for name, spec in SPECS.items() if spec.kind is kind]
+
+
 def levers() -> list[str]:
     """Names of the policy levers, in definition order."""
-    return [name for name, spec in SPECS.items() if spec.lever]
+    return names(LEVER)

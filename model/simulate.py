@@ -5,14 +5,43 @@ from __future__ import annotations
 import functools
 import json
 import platform
-from importlib.metadata import version
+from collections.abc import Iterable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from model.model import CultureModel
-from model.params import coerce
-from model.scenario import load_scenario
+from model.scenario import DEFAULT_STEPS, Scenario, load_scenario
+
+# An event scheduled by hand: (completed weeks, event name, options).
+ScheduledEvent = tuple[int, str, dict[str, Any]]
+
+
+def run_model(
+    scenario: str | Path | Scenario | None = None,
+    *,
+    steps: int | None = None,
+    seed: int | np.random.Generator | None = 0,
+    params: dict[str, Any] | None = None,
+    events: Iterable[ScheduledEvent] = (),
+    org_chart: str | Path | None = None,
+) -> CultureModel:
+    """Build a model of ``scenario`` (none: the defaults) with ``params`` over its
+    parameters, schedule ``events`` beside its own, and run it for ``steps`` weeks
+    (default: the scenario's horizon). Every single run goes through here."""
+    if scenario is not None and not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    model = CultureModel(scenario, rng=seed, org_chart=org_chart, **(params or {}))
+    for step, kind, options in events:
+        model.schedule_at(step, kind, **options)
+    if steps is None:
+        steps = scenario.steps if scenario is not None else DEFAULT_STEPS
+    for _ in range(steps):
+        model.step()
+    return model
 
 
 def simulate(
@@ -29,12 +58,8 @@ def simulate(
         (table with a ``step`` column then every metric, one row per step from 0;
         metadata: scenario, seed, all parameter values, events, versions).
     """
-    sc = load_scenario(scenario)
-    model = CultureModel(sc, rng=seed, org_chart=org_chart, **coerce(params or {}))
-    steps = sc.steps if steps is None else steps
-    for _ in range(steps):
-        model.step()
-    return model_table(model), provenance(model, steps)
+    model = run_model(scenario, steps=steps, seed=seed, params=params, org_chart=org_chart)
+    return model_table(model), provenance(model, model.steps)
 
 
 def model_table(model: CultureModel) -> pd.DataFrame:
@@ -44,13 +69,20 @@ def model_table(model: CultureModel) -> pd.DataFrame:
     return table
 
 
+# The packages whose versions are recorded with every result, single runs and experiments alike.
+PACKAGES = ("mesa", "numpy", "networkx", "pandas", "scipy", "pyarrow", "SALib", "dask", "distributed")
+
+
 @functools.cache
 def versions() -> dict[str, str]:
     """Versions of Python and the packages results depend on (looked up once)."""
-    return {
-        "python": platform.python_version(),
-        **{pkg: version(pkg) for pkg in ("mesa", "numpy", "networkx", "pandas", "scipy")},
-    }
+    out = {"python": platform.python_version()}
+    for pkg in PACKAGES:
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "missing"
+    return out
 
 
 def provenance(model: CultureModel, steps: int) -> dict:

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import model
+from model import simulate
 from model.model import CultureModel
-from model.simulate import model_table
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(model.__file__).resolve().parent / "data"
@@ -28,18 +28,12 @@ Event = tuple[int, str, dict]
 
 def build(seed: int = 1, events: Iterable[Event] = (), **params) -> CultureModel:
     """A small model with ``params`` over the small sizes, and events scheduled."""
-    m = CultureModel(rng=seed, **{**SMALL, **params})
-    for step, kind, options in events:
-        m.schedule_at(step, kind, **options)
-    return m
+    return run(0, seed, events, **params)
 
 
 def run(steps: int = 10, seed: int = 1, events: Iterable[Event] = (), **params) -> CultureModel:
     """Build a small model and run it for ``steps`` weeks."""
-    m = build(seed, events, **params)
-    for _ in range(steps):
-        m.step()
-    return m
+    return simulate.run_model(steps=steps, seed=seed, params={**SMALL, **params}, events=events)
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +59,7 @@ def run_table() -> Callable[..., pd.DataFrame]:
     """``run_table(steps=10, seed=1, events=(), **params)`` -> the per-step metrics table."""
 
     def table(steps: int = 10, seed: int = 1, events: Iterable[Event] = (), **params) -> pd.DataFrame:
-        return model_table(run(steps, seed, events, **params))
+        return simulate.model_table(run(steps, seed, events, **params))
 
     return table
 

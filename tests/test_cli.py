@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -12,6 +11,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from cxlab.cli import main
 from model.metrics import METRICS
 from model.params import SPECS
 from model.scenario import available
@@ -118,23 +118,15 @@ MISTAKES = {
 }
 
 
-def load_run_module(repo_root):
-    spec = importlib.util.spec_from_file_location("cxlab_run", repo_root / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def main_in_process(repo_root, capsys, argv: list[str]) -> tuple[int, str]:
-    """``run.main(argv)`` in this process: (exit code, stderr). An exception
+def main_in_process(capsys, argv: list[str]) -> tuple[int, str]:
+    """``cxlab.cli.main(argv)`` in this process: (exit code, stderr). An exception
     escaping ``main`` is what a user would see as a traceback."""
-    run = load_run_module(repo_root)
     try:
-        code = run.main(argv)
+        code = main(argv)
     except SystemExit as exc:  # argparse
         code = exc.code
     except Exception as exc:  # noqa: BLE001 - any escape is the failure under test
-        pytest.fail(f"{type(exc).__name__} escaped run.main (a traceback for the user): {exc}")
+        pytest.fail(f"{type(exc).__name__} escaped cxlab.cli.main (a traceback for the user): {exc}")
     return code, capsys.readouterr().err
 
 
@@ -156,7 +148,7 @@ def test_user_mistake_in_a_real_process_exits_2_with_one_line_error(repo_root, b
 
 @pytest.mark.parametrize("case", list(MISTAKES))
 def test_user_mistake_exits_2_with_one_line_error_and_no_traceback(repo_root, bad_files, capsys, case):
-    """Every mistake through ``run.main`` in-process (a subprocess per case
+    """Every mistake through ``cxlab.cli.main`` in-process (a subprocess per case
     would cost ~1.7 s of imports each; the real-process path is covered above).
 
     Known failures: ``n_employees=nan`` (ValueError in coerce), a Latin-1
@@ -164,7 +156,7 @@ def test_user_mistake_exits_2_with_one_line_error_and_no_traceback(repo_root, ba
     escape ``main`` and end in a traceback with exit code 1."""
     args, pattern = MISTAKES[case]
     argv = ["simulate", "--steps", str(STEPS), *SMALL_SETS, *[a.format(bad=bad_files) for a in args]]
-    code, stderr = main_in_process(repo_root, capsys, argv)
+    code, stderr = main_in_process(capsys, argv)
     assert_one_line_error(code, stderr, pattern)
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from cxlab.cli import build_parser
 from model.events import EVENTS
 from model.params import SPECS
 from model.sources import BIBLIOGRAPHY
@@ -43,20 +44,13 @@ HEADING = re.compile(r"^#{1,6} (.+?)\s*$", re.M)
 INLINE_CODE = re.compile(r"`[^`\n]*`")
 BARE_CITATION = re.compile(r"(?<![\]\w!])\[([A-Za-z][A-Za-z0-9_]*)\](?![(\[:])")
 SPEC_CITATION = re.compile(r"\[([A-Za-z0-9_]+)\]")
-RUN_PY = re.compile(r"run\.py\s+([a-z][\w-]*)")
+RUN_PY = re.compile(r"(?:run\.py|cxlab)\s+([a-z][\w-]*)")
 # Data the snippets may name by their path in the repository (mirrored into the scratch directory).
 DATA_DIRS = ("model/data", "model/scenarios", "experiments/examples")
 
 
 def load_generator():
     spec = importlib.util.spec_from_file_location("gen_param_docs", ROOT / "tools" / "gen_param_docs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def load_cli():
-    spec = importlib.util.spec_from_file_location("run_cli", ROOT / "run.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -220,7 +214,7 @@ def command_lines(path: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def subcommands() -> dict:
-    parser = load_cli().build_parser()
+    parser = build_parser()
     action = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
     return dict(action.choices)
 
@@ -238,9 +232,9 @@ def test_every_run_py_option_in_commands_exists(path, subcommands):
     wrong = []
     for command in command_lines(path):
         tokens = shlex.split(command.replace("[", " ").replace("]", " ").replace("|", " "))
-        if "run.py" not in tokens:
+        at = next((i for i, token in enumerate(tokens) if token in ("run.py", "cxlab")), None)
+        if at is None:
             continue
-        at = tokens.index("run.py")
         if at + 1 >= len(tokens) or tokens[at + 1] not in subcommands:
             continue  # the subcommand test reports it
         parser = subcommands[tokens[at + 1]]

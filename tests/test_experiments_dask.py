@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cxlab.cli import main as cli_main
 from experiments import (
     DaskExecutor,
     ProcessExecutor,
@@ -30,7 +31,6 @@ from experiments.executors import ExecutorError
 
 pytestmark = pytest.mark.dask
 
-ROOT = Path(__file__).resolve().parents[1]
 SMALL = "[constants]\nn_employees = 50\nmarket_size = 2000\ninitial_customers = 400\n"
 SPEC = f"""
 [experiment]
@@ -95,8 +95,8 @@ def scheduler(tmp_path_factory) -> Iterator[str]:
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     logs = tmp_path_factory.mktemp("dask")
-    # the workers import this project, and this module for flaky_task
-    paths = [str(ROOT), str(Path(__file__).parent), os.environ.get("PYTHONPATH")]
+    # the workers import the installed project, and this module for flaky_task
+    paths = [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
     procs, log_files = [], [open(logs / name, "w") for name in ("scheduler.log", "worker.log")]
     try:
@@ -161,20 +161,17 @@ def test_serial_processes_and_dask_give_identical_results(tmp_path, scheduler):
     assert set(failed.type) == {"ParameterError"}
 
 
-def test_cli_runs_on_the_scheduler(tmp_path, scheduler, monkeypatch, capsys):
-    monkeypatch.syspath_prepend(str(ROOT))
-    import run
-
+def test_cli_runs_on_the_scheduler(tmp_path, scheduler, capsys):
     spec_file = tmp_path / "spec.toml"
     spec_file.write_text(SPEC.replace("programme.boost = [0.3, 0.6]", "programme.boost = [0.5]"))
     out = tmp_path / "out"
-    assert run.main(["experiment", str(spec_file), "--out", str(out), "--scheduler", scheduler]) == 0
+    assert cli_main(["experiment", str(spec_file), "--out", str(out), "--scheduler", scheduler]) == 0
     assert load_results(out).run_id.nunique() == 4
     assert (
-        run.main(["experiment", str(spec_file), "--out", str(out), "--scheduler", scheduler, "--resume"]) == 0
+        cli_main(["experiment", str(spec_file), "--out", str(out), "--scheduler", scheduler, "--resume"]) == 0
     )
     assert "0 run(s) finished, 0 failed, 4 already done" in capsys.readouterr().out
-    code = run.main(["experiment", str(spec_file), "--scheduler", scheduler, "--workers", "2"])
+    code = cli_main(["experiment", str(spec_file), "--scheduler", scheduler, "--workers", "2"])
     assert code == 2 and "--workers" in capsys.readouterr().err
 
 

@@ -16,6 +16,7 @@ import mesa
 import pandas as pd
 import pytest
 
+from cxlab.cli import main as cli_main
 from experiments import (
     ProcessExecutor,
     SerialExecutor,
@@ -286,12 +287,9 @@ def test_kill_9_mid_experiment_then_resume_loses_and_duplicates_nothing(tmp_path
 
 
 # ---------------------------------------------------------------- report
-def test_report_for_a_grid(tmp_path, monkeypatch):
+def test_report_for_a_grid(tmp_path):
     _, _, out = run_spec(tmp_path, FAILING, task_fn=flaky_task)
-    monkeypatch.syspath_prepend(str(ROOT))
-    import run
-
-    assert run.main(["report", str(out)]) == 0
+    assert cli_main(["report", str(out)]) == 0
     report = out / "report"
     assert (report / "index.html").is_file()
     pngs = {p.name for p in report.glob("*.png")}
@@ -333,11 +331,8 @@ employee_care = [0.0, 1.0]
     assert (out / "report" / "sensitivity_nps.png").is_file()
 
 
-def test_report_command_on_a_directory_without_results(tmp_path, monkeypatch, capsys):
-    monkeypatch.syspath_prepend(str(ROOT))
-    import run
-
-    assert run.main(["report", str(tmp_path)]) == 2
+def test_report_command_on_a_directory_without_results(tmp_path, capsys):
+    assert cli_main(["report", str(tmp_path)]) == 2
     assert "no manifest.json" in capsys.readouterr().err
 
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cxlab.cli import main as cli_main
 from experiments.design import build_design, derive_seed, model_inputs, recorded_steps
 from experiments.spec import SpecError, load_spec, parse_spec
 from model.metrics import METRICS
@@ -203,6 +204,17 @@ def test_bad_events_are_refused(events, parameters, expected):
     assert expected in error_of(spec_data(events=events, parameters=parameters))
 
 
+def test_an_events_whole_number_option_can_be_a_factor():
+    """An option's kind comes from the event (``Option.whole``): a breakdown's length varies in whole weeks."""
+    events = [{"name": "b", "type": "service_breakdown", "step": 1}]
+    spec = parse_spec(spec_data(events=events, parameters={"b.weeks": [2, 5.0]}))
+    assert [c["b.weeks"] for c in build_design(spec).conditions] == [2, 5]
+    assert "whole number" in error_of(spec_data(events=events, parameters={"b.weeks": [2.5]}))
+    assert "unknown option 'departments'" in error_of(
+        spec_data(events=events, parameters={"b.departments": [1]})
+    )
+
+
 def test_events_must_be_tables():
     assert "[[events]] tables" in error_of(spec_data(events=[3]))
     assert "[[events]] tables" in error_of(spec_data(events={"type": "new_ceo"}))
@@ -239,16 +251,13 @@ def test_scenario_path_resolves_beside_the_spec(tmp_path):
     assert spec.scenario.parameters == {"empowerment": 0.9}
 
 
-def test_cli_reports_bad_spec_with_exit_code_2_and_creates_nothing(tmp_path, capsys, monkeypatch):
-    monkeypatch.syspath_prepend(str(ROOT))
-    import run
-
+def test_cli_reports_bad_spec_with_exit_code_2_and_creates_nothing(tmp_path, capsys):
     spec_file = tmp_path / "spec.toml"
     spec_file.write_text(
         "[experiment]\nname='x'\nseed=1\n[parameters]\nleadership_commitment=[0.5, 2.0]\n", encoding="utf-8"
     )
     out = tmp_path / "out"
-    code = run.main(["experiment", str(spec_file), "--out", str(out)])
+    code = cli_main(["experiment", str(spec_file), "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("error: spec.toml: parameters.leadership_commitment") and "out of range" in err

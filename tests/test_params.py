@@ -5,19 +5,35 @@ Everything is read from ``model.params.SPECS``: no default value is written here
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import inspect
 import math
 import re
 
 import pytest
 
-from model.model import STRUCTURAL
-from model.params import SPECS, ParameterError, Params, levers, make_params
+import model.params
+from model.params import (
+    CALIBRATION,
+    LEVER,
+    LEVERS_GROUP,
+    SPECS,
+    STRUCTURAL,
+    Kind,
+    ParameterError,
+    Params,
+    levers,
+    make_params,
+    names,
+    param,
+)
 from model.sources import BIBLIOGRAPHY
 
 NAMES = list(SPECS)
 INTEGER_NAMES = [n for n, s in SPECS.items() if s.integer]
 LEVERS = levers()
+STRUCTURAL_NAMES = names(STRUCTURAL)
 CITATION = re.compile(r"\[([^\[\]]+)\]")
 
 
@@ -186,7 +202,46 @@ def test_params_are_immutable_and_replace_validates():
 
 def test_levers_are_never_structural():
     assert LEVERS, "some parameters must be policy levers"
-    assert not set(LEVERS) & STRUCTURAL
+    assert not set(LEVERS) & set(STRUCTURAL_NAMES)
+
+
+def test_every_parameter_has_one_kind_and_the_levers_group_holds_exactly_the_levers():
+    assert {s.kind for s in SPECS.values()} == set(Kind)
+    assert [n for n, s in SPECS.items() if s.group == LEVERS_GROUP] == LEVERS
+    assert sorted(names(LEVER) + names(STRUCTURAL) + names(CALIBRATION)) == sorted(SPECS)
+
+
+def test_params_fields_are_written_out_in_the_class_for_editors_and_linters():
+    """Every parameter is an annotated field in the source of ``Params`` (not made at
+    run time), typed ``int`` exactly when its spec is integer."""
+    tree = ast.parse(inspect.getsource(model.params))
+    body = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Params").body
+    declared = {n.target.id: n.annotation.id for n in body if isinstance(n, ast.AnnAssign)}
+    assert list(declared) == NAMES
+    assert [n for n, t in declared.items() if t == "int"] == INTEGER_NAMES
+
+
+def test_a_spec_must_say_its_group_unless_it_is_a_lever():
+    common = {"default": 0.5, "lo": 0, "hi": 1, "unit": "u", "meaning": "m", "source": "s"}
+    assert param(**common, kind=LEVER).metadata["spec"].group == LEVERS_GROUP
+    for bad in (
+        {"kind": LEVER, "group": "wom"},
+        {"kind": CALIBRATION},
+        {"kind": CALIBRATION, "group": LEVERS_GROUP},
+    ):
+        with pytest.raises(TypeError):
+            param(**common, **bad)
+
+
+def test_a_default_of_the_wrong_type_is_refused_when_params_are_defined():
+    @dataclasses.dataclass(frozen=True)
+    class Wrong:
+        whole: int = param(
+            default=0.5, lo=0, hi=1, unit="u", meaning="m", source="s", group="g", kind=CALIBRATION
+        )
+
+    with pytest.raises(TypeError, match="whole"):
+        model.params._specs(Wrong)
 
 
 # ------------------------------------------------------------ steering
@@ -199,6 +254,13 @@ def test_set_params_changes_a_lever_on_a_running_model(build_model, name):
     assert getattr(m.p, name) == pytest.approx(value)
     m.step()
     assert m.steps == 2
+
+
+@pytest.mark.parametrize("name", names(CALIBRATION))
+def test_set_params_accepts_a_calibration_constant_mid_run(build_model, name):
+    m = build_model()
+    m.set_params(**{name: another_value(name)})
+    assert getattr(m.p, name) == another_value(name)
 
 
 def test_set_params_takes_effect_from_the_next_step_only(build_model):
@@ -219,7 +281,7 @@ def test_set_params_takes_effect_from_the_next_step_only(build_model):
     assert changed_after, "the change must act on later weeks"
 
 
-@pytest.mark.parametrize("name", sorted(STRUCTURAL))
+@pytest.mark.parametrize("name", STRUCTURAL_NAMES)
 def test_set_params_refuses_structural_parameter(build_model, name):
     m = build_model()
     before = m.p

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from model import service
 from model.validation import erlang_a_reference
-from oracles import erlang_c_log_form, simulate_queue
+from tests.oracles import erlang_c_log_form, simulate_queue
 
 
 def test_erlang_b_matches_textbook_value():
@@ -157,7 +157,9 @@ def test_open_hours_split_the_week_by_load_and_roster():
     assert {h.agents for h in kinds} == {3, 4}
     assert sum(h.share * h.agents for h in kinds) == pytest.approx(3.25)
     assert sum(h.share * h.lam for h in kinds) == pytest.approx(10.0)  # the week's average load
-    assert max(h.lam for h in kinds) == pytest.approx(13.0) and min(h.lam for h in kinds) == pytest.approx(7.0)
+    assert max(h.lam for h in kinds) == pytest.approx(13.0) and min(h.lam for h in kinds) == pytest.approx(
+        7.0
+    )
     flat = service.open_hours(10.0, 3.0, 0.0)
     assert flat == [service.Hours(1.0, 10.0, 3)]
 

@@ -89,8 +89,10 @@ def test_a_broken_queue_fails_the_erlang_cases(monkeypatch, broken):
         # the week without its individual variation
         lambda real: lambda c, weekly, felt, present, noise, rng: real(c, weekly, felt, present, 0.0, rng),
         # the pull toward those above applied twice
-        lambda real: lambda c, weekly, felt, present, noise, rng: real(
-            real(c, weekly, felt, present, 0.0, rng), weekly, felt, present, noise, rng
+        lambda real: (
+            lambda c, weekly, felt, present, noise, rng: real(
+                real(c, weekly, felt, present, 0.0, rng), weekly, felt, present, noise, rng
+            )
         ),
     ],
     ids=["no variation", "double pull"],

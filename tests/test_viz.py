@@ -22,7 +22,7 @@ import solara
 from matplotlib.figure import Figure
 
 from model import SPECS, available, load_scenario
-from model.departments import DEPARTMENTS
+from model.departments import DEPARTMENTS, LEVELS
 from model.events import EVENTS
 from model.metrics import METRICS
 from model.params import ParameterError, levers
@@ -273,7 +273,7 @@ def test_live_chart_week_axis_grows_past_the_horizon():
 def test_chart_help_comes_from_metric_meanings():
     for chart in charts.CHARTS.values():
         assert chart.help and "\n" not in chart.help
-    assert METRICS["nps"] in charts.CHARTS["satisfaction"].help
+    assert METRICS["nps"].meaning in charts.CHARTS["satisfaction"].help
 
 
 def test_org_chart_aggregates_large_organisations():
@@ -284,9 +284,11 @@ def test_org_chart_aggregates_large_organisations():
     )
     st = structure(lab.runs[0].model)
     assert st.org_x is None
-    t0 = time.perf_counter()
     assert charts.render("org", lab.snapshot(), lab.horizon).startswith(PNG)
-    assert time.perf_counter() - t0 < 5
+    fig = Figure()
+    charts.draw_org(fig, lab.snapshot(), lab.horizon)
+    drawn = sum(len(c.get_offsets()) for ax in fig.axes for c in ax.collections if hasattr(c, "get_offsets"))
+    assert drawn <= 1 + len(DEPARTMENTS) * len(LEVELS), "one disc per department and level, not per person"
 
 
 def test_network_view_is_a_small_sample_of_real_ties():
@@ -358,7 +360,7 @@ def test_page_has_every_control_with_help(page):
         assert by_class(box, f"event-{kind}")
         assert components.event_help(kind) in shown
     for kpi in components.KPIS:
-        assert METRICS[kpi.metric] in shown
+        assert METRICS[kpi.metric].meaning in shown
     items = by_class(box, "scenario-a")[0].items
     assert {i["value"] for i in items} == set(available())
 
@@ -434,8 +436,8 @@ def test_event_options_are_chosen_in_the_page(page):
 
 
 def test_event_help_and_options_come_from_the_event_signatures():
-    for kind, names in components.EVENT_OPTIONS.items():
-        assert set(names) <= set(components.event_defaults(kind)), kind
+    for kind, event in EVENTS.items():
+        assert set(event.shown) <= set(components.event_defaults(kind)), kind
     assert components.chosen_options("new_ceo", {"commitment": 0.9}) == {}, "defaults are not passed"
     assert components.chosen_options("culture_programme", {"departments": list(DEPARTMENTS)}) == {}
     with pytest.raises(ParameterError):
@@ -491,8 +493,9 @@ def test_export_csv_and_charts_zip(page):
     assert len(names) == len(charts.CHARTS)
 
 
-def test_play_runs_at_least_ten_weeks_per_second_with_redraws():
-    """The play loop at default size and speed, with the overview charts redrawn."""
+def test_play_advances_the_weeks_and_redraws_while_playing():
+    """The play loop at default size and speed, with the overview charts redrawn: every
+    redraw shows at least one new week. (Its speed is measured in benchmarks/bench.py.)"""
     lab = Lab("baseline", seed=1)  # default size
     playing, speed, tick = solara.reactive(True), solara.reactive(20), solara.reactive(0)
     drawn = threading.Event()
@@ -504,15 +507,16 @@ def test_play_runs_at_least_ten_weeks_per_second_with_redraws():
     box, rc = solara.render(Overview(), handle_error=False)
     cancel = threading.Event()
     worker = threading.Thread(target=play, args=(lab, playing, speed, tick, drawn, cancel), daemon=True)
-    t0 = time.perf_counter()
     worker.start()
-    time.sleep(4)
+    deadline = time.monotonic() + 120  # only against a hang: the rate is the benchmark's
+    while (lab.steps < 20 or tick.value < 4) and time.monotonic() < deadline:
+        time.sleep(0.05)
     playing.set(False)
     worker.join(15)
-    elapsed = time.perf_counter() - t0
     rc.close()
-    assert lab.steps / elapsed >= 10, f"{lab.steps / elapsed:.1f} weeks/s"
+    assert not worker.is_alive(), "pausing stops the loop"
     assert tick.value >= 4, "the charts must redraw while playing"
+    assert lab.steps >= tick.value, "each redraw shows at least one new week"
 
 
 def test_pacer_keeps_one_session_at_speed_and_shares_evenly_when_crowded():

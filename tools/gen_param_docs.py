@@ -5,9 +5,9 @@
 
 Pages and their single sources:
 
-* ``docs/parameters.md``   <- ``model.params.SPECS`` (and ``model.model.STRUCTURAL``)
+* ``docs/parameters.md``   <- ``model.params.SPECS``
 * ``docs/metrics.md``      <- ``model.metrics.METRICS``
-* ``docs/events.md``       <- ``model.events.EVENTS`` (signatures and docstrings)
+* ``docs/events.md``       <- ``model.events.EVENTS`` (options, signatures and docstrings)
 * ``docs/bibliography.md`` <- ``model.sources.BIBLIOGRAPHY`` (with the parameters citing each key)
 
 ``tests/test_docs.py`` regenerates them in memory and fails when a committed
@@ -24,17 +24,12 @@ import re
 import sys
 from pathlib import Path
 
+from model.events import EVENTS
+from model.metrics import METRICS
+from model.params import SPECS, Spec
+from model.sources import BIBLIOGRAPHY
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # runnable from a checkout without installing the package
-    sys.path.insert(0, str(ROOT))
-
-import model.events as events_module  # noqa: E402
-from model.events import EVENTS  # noqa: E402
-from model.metrics import METRICS  # noqa: E402
-from model.model import STRUCTURAL  # noqa: E402
-from model.params import SPECS, Spec  # noqa: E402
-from model.sources import BIBLIOGRAPHY  # noqa: E402
-
 DOCS = ROOT / "docs"
 CITATION = re.compile(r"\[([A-Za-z0-9_]+)\]")
 GENERATOR = "tools/gen_param_docs.py"
@@ -52,10 +47,6 @@ GROUP_TITLES = {
     "wom": "Word of mouth and acquisition",
     "money": "Money",
 }
-
-# Metrics that describe the state at the end of a week; every other metric is a
-# flow counted during the week (zero in the row of step 0, before any week ran).
-STATE_METRIC_FUNCTIONS = ("organisation_metrics", "market_metrics")
 
 
 def banner(source: str) -> str:
@@ -118,10 +109,10 @@ def parameters_page() -> str:
         "Every parameter of CX Culture Lab, as defined once in `model/params.py` (`SPECS`).",
         "A value outside its range is refused with a message naming the parameter and the range.",
         "",
-        "* **Lever**: a policy lever, shown to workshop participants in the dashboard.",
-        "* **Mid-run**: *yes* if `CultureModel.set_params` (or a dashboard lever) may change it",
-        "  while the model runs; *reset* if it shapes the world when it is built",
-        "  (`model.model.STRUCTURAL`), so a change needs a new model.",
+        "* **Kind** (`Spec.kind`): *lever*, a policy lever shown to workshop participants in",
+        "  the dashboard; *structural*, it shapes the world when it is built, so a change needs",
+        "  a new model (`CultureModel.set_params` refuses it); *calibration*, a constant of the",
+        "  mechanisms, which `set_params` may change while the model runs.",
         "* **Source**: where the value or the mechanism comes from; keys link to the",
         "  [bibliography](bibliography.md). `[calibration]` marks a stated modelling choice",
         "  (see [the ODD, calibration](odd.md#calibration)).",
@@ -145,26 +136,23 @@ def parameters_page() -> str:
             "",
             f"## {group_title(group)}",
             "",
-            "| Name | Meaning | Unit | Range | Default | Lever | Mid-run | Source |",
-            "|---|---|---|---|---|---|---|---|",
+            "| Name | Meaning | Unit | Range | Default | Kind | Source |",
+            "|---|---|---|---|---|---|---|",
         ]
         for name in names:
             s = SPECS[name]
             lines.append(
                 f'| <a id="{name}"></a>`{name}` | {cell(s.meaning)} | {cell(s.unit)} | {range_text(s)} '
-                f"| {number(s.default, s.integer)} | {'lever' if s.lever else ''} "
-                f"| {'reset' if name in STRUCTURAL else 'yes'} | {cell(cite(s.source))} |"
+                f"| {number(s.default, s.integer)} | {s.kind} | {cell(cite(s.source))} |"
             )
         lines.append("")
     return "\n".join(lines)
 
 
 def metrics_page() -> str:
-    from model.metrics import market_metrics, organisation_metrics
     from model.model import CultureModel
 
     tiny = CultureModel(rng=0, n_employees=10, market_size=20, initial_customers=5, network_degree=4)
-    state = {**organisation_metrics(tiny), **market_metrics(tiny), "cumulative_profit": 0.0}
     lines = [
         banner("model.metrics.METRICS"),
         "# Metrics reference",
@@ -174,19 +162,24 @@ def metrics_page() -> str:
         "the world after *t* weeks (`CultureModel.datacollector.get_model_vars_dataframe()`,",
         "or `model.simulate.model_table`, which adds a `step` column).",
         "",
-        "* **Kind** *state*: measured on the world at the end of the week (or as built, in row 0).",
+        "* **Kind** *level*: measured on the world at the end of the week (or as built, in row 0).",
         "* **Kind** *flow*: counted during the week; 0 in row 0, before any week ran, unless marked.",
+        "* **Better**: which direction is good for the firm (the dashboard colours changes by it);",
+        "  blank when neither is good in itself.",
         "",
         "How each one is computed is described in the [ODD, observation](odd.md#observation).",
         "",
-        "| Metric | Meaning | Kind |",
-        "|---|---|---|",
+        "| Metric | Label | Meaning | Unit | Kind | Better |",
+        "|---|---|---|---|---|---|",
     ]
-    for name, meaning in METRICS.items():
-        kind = "state" if name in state else "flow"
-        if kind == "flow" and math.isnan(tiny.metrics[name]):
+    for name, m in METRICS.items():
+        kind = "flow" if m.flow else "level"
+        if m.flow and math.isnan(tiny.metrics[name]):
             kind = "flow (empty, NaN, in row 0)"
-        lines.append(f'| <a id="{name}"></a>`{name}` | {cell(meaning)} | {kind} |')
+        lines.append(
+            f'| <a id="{name}"></a>`{name}` | {cell(m.label)} | {cell(m.meaning)} | {cell(m.unit)} '
+            f"| {kind} | {m.better or ''} |"
+        )
     lines.append("")
     return "\n".join(lines)
 
@@ -206,18 +199,15 @@ def events_page() -> str:
         "| Event | Options (default, allowed range) | What it does |",
         "|---|---|---|",
     ]
-    ranges = getattr(events_module, "OPTION_RANGES", {})
-    for name, fn in EVENTS.items():
+    for name, event in EVENTS.items():
         options = []
-        for k, v in inspect.signature(fn).parameters.items():
-            if k == "model":
-                continue
-            facts = [] if v.default is inspect.Parameter.empty else [f"default {v.default!r}"]
-            if k in ranges:
-                lo, hi = ranges[k]
-                facts.append(f"{number(lo)} to {number(hi)}")
+        for k, default in event.defaults.items():
+            option = event.options[k]
+            facts = [] if default is inspect.Parameter.empty else [f"default {default!r}"]
+            if not option.departments:
+                facts.append(f"{number(option.lo)} to {number(option.hi)}")
             options.append(f"`{k}` ({', '.join(facts)})" if facts else f"`{k}`")
-        doc = link_parameters(" ".join(inspect.getdoc(fn).split()))
+        doc = link_parameters(" ".join(inspect.getdoc(event.act).split()))
         lines.append(f'| <a id="{name}"></a>`{name}` | {", ".join(options)} | {cell(cite(doc))} |')
     lines += [
         "",

@@ -1,4 +1,4 @@
-"""The workshop dashboard page: ``solara run viz/app.py`` (or ``python run.py dashboard``).
+"""The workshop dashboard page: ``solara run viz/app.py`` (or ``cxlab dashboard``).
 
 Each browser session gets its own ``Lab`` (its own models), created once per
 session with ``solara.use_memo``. Playing runs in a thread that steps the
@@ -35,7 +35,7 @@ same, and the callbacks it passes down are created once per session.
 
 With one session the budget is ample: the chosen speed holds and the charts
 redraw five times a second. To use more cores, serve from several processes
-(``python run.py dashboard --workers N``, see ``viz.serve``).
+(``cxlab dashboard --workers N``, see ``viz.serve``).
 """
 
 from __future__ import annotations

@@ -23,9 +23,19 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 from PIL import Image
 
-from model.customers import ACTIVE, CHURNED, PROSPECT
+from model.customers import (
+    ACTIVE,
+    CHURNED,
+    DETRACTOR_BAND,
+    DETRACTOR_MAX,
+    PASSIVE_BAND,
+    PROMOTER_BAND,
+    PROMOTER_MIN,
+    PROSPECT,
+)
 from model.departments import DEPARTMENTS, LEVELS
-from model.metrics import METRICS
+from model.events import EVENTS
+from model.metrics import FLOWS, METRICS
 from viz.lab import Snapshot
 
 DPI = 80
@@ -34,20 +44,13 @@ RUN_COLOUR = {"A": "#1f4e79", "B": "#b5442c"}
 DEPT_COLOUR = dict(
     zip(DEPARTMENTS, ["#222222", *[f"C{i}" for i in range(len(DEPARTMENTS) - 1)]], strict=True)
 )
-EVENT_LABELS = {
-    "new_ceo": "New CEO",
-    "culture_programme": "Culture programme",
-    "layoffs": "Layoffs",
-    "service_breakdown": "Service breakdown",
-    "outsource_logistics": "Outsource logistics",
-}
 CENTRICITY_CMAP = "RdYlGn"
 SEGMENT_LABEL = {
     "prospect": "prospects",
     "churned": "former customers",
-    "promoter": "promoters (9-10)",
-    "passive": "passives (7-8)",
-    "detractor": "detractors (0-6)",
+    "promoter": f"promoters ({PROMOTER_BAND})",
+    "passive": f"passives ({PASSIVE_BAND})",
+    "detractor": f"detractors ({DETRACTOR_BAND})",
 }
 SEGMENT_COLOUR = {
     "prospect": "#c9ccd1",
@@ -58,31 +61,16 @@ SEGMENT_COLOUR = {
 }
 
 
-# Weekly flows are zero in week 0 (no week has passed yet): drawn from week 1.
-FLOWS = frozenset(
-    {
-        "revenue",
-        "profit",
-        "wom_positive",
-        "wom_negative",
-        "churn_rate",
-        "speed_of_answer_seconds",
-        "abandonment_rate",
-        "lost_presale",
-    }
-)
-
-
 def _series(snap: Snapshot, col: str, scale: float) -> np.ndarray:
     y = snap.series(col) * scale  # a new array: the snapshot's own stays untouched
-    if col in FLOWS and len(y):
+    if col in FLOWS and len(y):  # a weekly flow has nothing to show in week 0
         y[0] = np.nan
     return y
 
 
 def event_label(kind: str) -> str:
     """A short human label for an event type."""
-    return EVENT_LABELS.get(kind, kind.replace("_", " ").capitalize())
+    return EVENTS[kind].label if kind in EVENTS else kind.replace("_", " ").capitalize()
 
 
 def money(x: float, _pos=None) -> str:
@@ -249,7 +237,7 @@ def _bottom(snaps: Sequence[Snapshot]) -> float:
 
 
 def _help(*cols: str) -> str:
-    return " ".join(METRICS[c] for c in cols)
+    return " ".join(METRICS[c].meaning for c in cols)
 
 
 # ------------------------------------------------------------ time series
@@ -484,8 +472,8 @@ def segments(status: np.ndarray, score: np.ndarray) -> np.ndarray:
     out[status == PROSPECT] = "prospect"
     out[status == CHURNED] = "churned"
     active = status == ACTIVE
-    out[active & (score >= 9)] = "promoter"
-    out[active & (score <= 6)] = "detractor"
+    out[active & (score >= PROMOTER_MIN)] = "promoter"
+    out[active & (score <= DETRACTOR_MAX)] = "detractor"
     return out
 
 
@@ -595,7 +583,8 @@ CHARTS: dict[str, Chart] = {
         Chart(
             "network",
             "Customers talking to each other",
-            "A sample of customers and their social ties: promoters (9-10) recommend, detractors (0-6) warn; "
+            f"A sample of customers and their social ties: promoters ({PROMOTER_BAND}) recommend, "
+            f"detractors ({DETRACTOR_BAND}) warn; "
             "grey dots are prospects, crosses former customers.",
             draw_network,
             size=(6.4, 3.9),

@@ -4,12 +4,11 @@ Components receive the session's ``Lab`` and a few reactive values from the
 page, and a ``version`` that changes when what they show may have changed (they
 re-render only when their arguments change). They change models only through
 ``Lab`` methods, and draw only through ``viz.charts``. Help texts come from
-``SPECS[...].meaning``, ``METRICS`` and the events' docstrings.
+``SPECS``, ``METRICS`` and ``EVENTS``.
 """
 
 from __future__ import annotations
 
-import inspect
 import io
 import zipfile
 from collections.abc import Callable, Hashable, Sequence
@@ -20,44 +19,19 @@ from solara import v
 
 from model import SPECS, available
 from model.departments import DEPARTMENTS
-from model.events import EVENTS, OPTION_RANGES, describe
-from model.metrics import METRICS
+from model.events import EVENTS
+from model.metrics import HIGHER, METRICS
 from model.params import ParameterError, levers
 from model.scenario import ScenarioError
 from viz import charts
 from viz.lab import Lab, Snapshot, scenario_info
 
-# Plain-language help for the event buttons, filled with the options chosen (their defaults at first).
-EVENT_HELP = {
-    "new_ceo": "A new CEO arrives whose real commitment to customers is {commitment:.0%}.",
-    "culture_programme": "{departments} trained in customer focus: each person closes part of the gap.",
-    "layoffs": "{share:.0%} of staff outside the executive team are laid off; survivors' wellbeing drops.",
-    "service_breakdown": "Support systems fail for {weeks} weeks: only {capacity:.0%} of the agents can work.",
-    "outsource_logistics": "Logistics goes to an outside partner: its staff leave, on-time delivery becomes "
-    "{reliability:.0%}.",
-}
-# The options a facilitator may set before firing each event, and their labels.
-EVENT_OPTIONS: dict[str, tuple[str, ...]] = {
-    "new_ceo": ("commitment",),
-    "culture_programme": ("departments",),
-    "layoffs": ("share",),
-    "service_breakdown": ("capacity", "weeks"),
-    "outsource_logistics": ("reliability",),
-}
-OPTION_LABELS = {
-    "commitment": "The new CEO's commitment to customers",
-    "departments": "Departments trained",
-    "share": "Share of staff laid off",
-    "capacity": "Share of agents able to work",
-    "weeks": "Weeks until repaired",
-    "reliability": "The partner's on-time delivery",
-}
 OPTION_STEP = 0.05  # slider step for options between 0 and 1: finer differences do not show in a workshop
 
 
 def event_defaults(kind: str) -> dict[str, object]:
     """The default options of event ``kind``, from its signature."""
-    return {k: p.default for k, p in inspect.signature(EVENTS[kind]).parameters.items() if k != "model"}
+    return EVENTS[kind].defaults
 
 
 def _departments_phrase(departments: Sequence[str] | None) -> str:
@@ -76,9 +50,9 @@ def event_help(kind: str, options: dict | None = None) -> str:
     values = {**event_defaults(kind), **(options or {})}
     values["departments"] = _departments_phrase(values.get("departments"))
     try:
-        return EVENT_HELP[kind].format(**values)
+        return EVENTS[kind].help.format(**values)
     except (KeyError, ValueError, TypeError):
-        return describe(kind).replace("``", "")
+        return EVENTS[kind].description.replace("``", "")
 
 
 def chosen_options(kind: str, choices: dict) -> dict:
@@ -103,7 +77,7 @@ def chosen_options(kind: str, choices: dict) -> dict:
 
 def event_summary(entry: dict) -> str:
     """A fired event as a short line: its label and the options it was fired with."""
-    label = charts.event_label(entry["type"])
+    label = EVENTS[entry["type"]].label
     options = {k: v for k, v in entry.items() if k not in ("step", "type")}
     if not options:
         return label
@@ -136,24 +110,30 @@ def pretty(name: str) -> str:
 @dataclass(frozen=True)
 class Kpi:
     metric: str
-    label: str
     fmt: Callable[[float], str]
-    higher_is_better: bool
+
+    @property
+    def label(self) -> str:
+        return METRICS[self.metric].label
+
+    @property
+    def higher_is_better(self) -> bool:
+        return METRICS[self.metric].better == HIGHER
 
 
 KPIS: tuple[Kpi, ...] = (
-    Kpi("culture_mean", "Customer focus", lambda x: f"{x:.2f}", True),
-    Kpi("nps", "NPS", lambda x: f"{x:+.0f}", True),
-    Kpi("satisfaction_mean", "Satisfaction", lambda x: f"{x:.2f}", True),
-    Kpi("active_customers", "Active customers", lambda x: f"{x:,.0f}", True),
-    Kpi("speed_of_answer_seconds", "Wait (s)", lambda x: f"{x:.0f}", False),
-    Kpi("cumulative_profit", "Cumulative profit", charts.money, True),
+    Kpi("culture_mean", lambda x: f"{x:.2f}"),
+    Kpi("nps", lambda x: f"{x:+.0f}"),
+    Kpi("satisfaction_mean", lambda x: f"{x:.2f}"),
+    Kpi("active_customers", lambda x: f"{x:,.0f}"),
+    Kpi("speed_of_answer_seconds", lambda x: f"{x:.0f}"),
+    Kpi("cumulative_profit", charts.money),
 )
 
 
 def _start(metric: str) -> int:
     """The first week with data: week 1 for weekly flows (nothing has flowed in week 0)."""
-    return 1 if metric in charts.FLOWS else 0
+    return 1 if METRICS[metric].flow else 0
 
 
 def kpi_value(kpi: Kpi, snap: Snapshot) -> str:
@@ -194,7 +174,7 @@ def KpiCards(lab: Lab, tick: solara.Reactive[int]) -> None:
             with solara.Card(margin=0, style=KPI_CARD, classes=["kpi"]):
                 solara.Text(kpi.label, style=KPI_LABEL)
                 KpiValues(kpi, lab, tick)
-                caption(METRICS[kpi.metric], classes=["kpi-help"])
+                caption(METRICS[kpi.metric].meaning, classes=["kpi-help"])
 
 
 @solara.component
@@ -425,7 +405,7 @@ def EventControls(
             refresh()
 
         solara.Button(
-            charts.event_label(kind),
+            EVENTS[kind].label,
             on_click=fire,
             outlined=True,
             color="primary",
@@ -434,7 +414,7 @@ def EventControls(
             style={"margin-top": "4px"},
         )
         caption(event_help(kind, picked), classes=[f"event-help-{kind}"])
-        if EVENT_OPTIONS.get(kind):
+        if EVENTS[kind].shown:
             EventOptions(kind, picked, choose)
     logged = [(e["step"], event_summary(e), r.name) for r in lab.runs for e in r.model.event_log]
     if logged:
@@ -458,16 +438,17 @@ def EventOptions(kind: str, picked: dict, choose: Callable[[str, str, object], N
         classes=[f"event-options-{kind}"],
     )
     if shown.value:
-        for name in EVENT_OPTIONS[kind]:
+        for name in EVENTS[kind].shown:
             EventOption(kind, name, picked.get(name, event_defaults(kind)[name]), choose)
 
 
 @solara.component
 def EventOption(kind: str, name: str, value: object, choose: Callable[[str, str, object], None]) -> None:
     """The control for one option of an event: departments, a whole number of weeks, or a share."""
-    label = OPTION_LABELS.get(name, pretty(name))
+    option = EVENTS[kind].options[name]
+    label = option.label
     classes = [f"option-{kind}-{name}"]
-    if name == "departments":
+    if option.departments:
         solara.SelectMultiple(
             label,
             values=list(DEPARTMENTS) if value is None else list(value),
@@ -476,23 +457,21 @@ def EventOption(kind: str, name: str, value: object, choose: Callable[[str, str,
             dense=True,
             classes=classes,
         )
-    elif name == "weeks":
-        lo, hi = OPTION_RANGES[name]
+    elif option.whole:
         solara.InputInt(
-            f"{label} ({lo:g}-{hi:g})",
+            f"{label} ({option.lo:g}-{option.hi:g})",
             value=int(value),
             on_value=lambda weeks: choose(kind, name, weeks),
             continuous_update=True,
             classes=classes,
         )
     else:
-        lo, hi = OPTION_RANGES[name]
         with solara.Div(classes=classes):
             solara.SliderFloat(
                 label,
                 value=float(value),
-                min=lo,
-                max=hi,
+                min=option.lo,
+                max=option.hi,
                 step=OPTION_STEP,
                 on_value=lambda share: choose(kind, name, round(share, 2)),
             )

@@ -27,8 +27,6 @@ from model.metrics import METRICS
 from model.params import ParameterError
 from viz.layout import Structure, structure
 
-RUN_NAMES = ("A", "B")
-
 
 @functools.lru_cache(maxsize=64)
 def scenario_info(name: str):

@@ -1,4 +1,4 @@
-"""Serve the dashboard with Solara's production server (``python run.py dashboard``).
+"""Serve the dashboard with Solara's production server (``cxlab dashboard``).
 
 One Solara process runs Python on one core, and it keeps every participant's
 session (their models, their page's state) in its own memory. To use several
@@ -41,20 +41,6 @@ WORKER_START_TIMEOUT = 120.0  # seconds for a worker to answer; a loaded laptop 
 PENDING_SECONDS = 10.0  # a redirected newcomer counts as load for this long, until its page reports
 STOP_GRACE = 5.0  # seconds for workers to stop cleanly before they are killed
 
-# Headless Chromium for the browser tests and the load test (Debian's package; flags
-# from shared/PLATFORM.md: without the networking ones it tries to reach outside hosts).
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 def command(host: str, port: int) -> list[str]:
     """The ``solara run`` command line for ``host`` and ``port`` (a single-process server)."""
@@ -74,10 +60,11 @@ def command(host: str, port: int) -> list[str]:
 
 
 def workers_command(port: int, workers: int) -> list[str]:
-    """``run.py dashboard`` on ``port`` with ``workers`` server processes behind its front door."""
+    """``cxlab dashboard`` on ``port`` with ``workers`` server processes behind its front door."""
     return [
         sys.executable,
-        str(APP.parents[1] / "run.py"),
+        "-m",
+        "cxlab",
         "dashboard",
         "--port",
         str(port),
@@ -102,11 +89,9 @@ def worker_command(host: str, port: int, watch_fd: int) -> list[str]:
 
 
 def environment(load_file: Path | None = None) -> dict[str, str]:
-    """The server's environment: the repository importable, no telemetry calls out, reacton's
-    fast renderer (see ``viz.app``), and for a worker the file it reports its load to."""
+    """The server's environment: no telemetry calls out, reacton's fast renderer (see
+    ``viz.app``), and for a worker the file it reports its load to."""
     env = dict(os.environ)
-    root = str(APP.parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     env.setdefault("REACTON_FAST", "1")
     if load_file is not None:

@@ -1,6 +1,6 @@
 """One dashboard worker: Solara's server for ``viz/app.py`` that stops when its parent does.
 
-``python run.py dashboard --workers N`` starts N of these (see ``viz.serve``).
+``cxlab dashboard --workers N`` starts N of these (see ``viz.serve``).
 The parent passes the read end of a pipe (``--watch-fd``) whose write end only
 it holds: when the parent exits, however it exits, the pipe closes and the
 worker shuts itself down, so no worker outlives the dashboard.

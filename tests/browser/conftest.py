@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from viz.serve import CHROMIUM, CHROMIUM_FLAGS, command, environment
+from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS
+from viz.serve import command, environment
 
 
 def pytest_collection_modifyitems(config, items):
