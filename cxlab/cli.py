@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 # Modules whose ``register(commands)`` adds their subcommands, in the order of ``--help``.
-OWNERS = ("cxlab.cli", "experiments.cli")
+OWNERS = ("cxlab.cli", "cxlab.science", "experiments.cli")
 
 
 class UsageError(Exception):

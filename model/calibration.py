@@ -249,3 +249,132 @@ def evaluate(targets: Targets, tables: list[pd.DataFrame]) -> list[dict]:
             }
         )
     return rows
+
+
+# ---------------------------------------------------------------- fitting
+
+
+def fittable(names: list[str]) -> None:
+    """Check that ``names`` are calibration constants that can be fitted.
+
+    Raises:
+        CalibrationError: an unknown name, a lever, a structural parameter or a whole number.
+    """
+    from model.params import SPECS, Kind, closest
+
+    for name in names:
+        spec = SPECS.get(name)
+        if spec is None:
+            raise CalibrationError(f"cannot fit '{name}': no such parameter.{closest(name)}")
+        if spec.kind is Kind.LEVER:
+            raise CalibrationError(f"cannot fit '{name}': it is a policy lever; set it in the scenario")
+        if spec.kind is Kind.STRUCTURAL:
+            raise CalibrationError(f"cannot fit '{name}': it shapes the world (size, organisation, network)")
+        if spec.integer:
+            raise CalibrationError(f"cannot fit '{name}': it is a whole number; set it in the scenario")
+        if spec.lo == spec.hi:
+            raise CalibrationError(
+                f"cannot fit '{name}': its range [{spec.lo:g}, {spec.hi:g}] leaves no room"
+            )
+    if len(set(names)) != len(names):
+        raise CalibrationError("each parameter may be named once in --fit")
+
+
+def search_range(name: str, base: float) -> tuple[float, float]:
+    """Where the fit looks for ``name``: a third to three times its value in the
+    scenario, within its range (its whole range when the value is 0)."""
+    from model.params import SPECS
+
+    spec = SPECS[name]
+    if base <= 0:
+        return spec.lo, spec.hi
+    return max(spec.lo, base / 3), min(spec.hi, base * 3)
+
+
+def loss(targets: Targets, tables: list[pd.DataFrame]) -> float:
+    """Sum of squared distances outside the ranges, in units of each range's width."""
+    return float(
+        sum(
+            Target.distance(t, r["value"]) ** 2
+            for t, r in zip(targets.targets, evaluate(targets, tables), strict=True)
+        )
+    )
+
+
+def fit(
+    targets: Targets,
+    names: list[str],
+    base: dict,
+    runner,
+    seeds: int,
+    trials: int,
+    seed: int,
+    condition,
+) -> tuple[dict[str, float], list[dict], float]:
+    """Fit ``names`` so that the runs' measures fall inside the targets' ranges.
+
+    Each trial runs ``condition`` (the targets' scenario) through ``runner`` with ``base`` (the scenario's values)
+    and the trial's values on the same ``seeds`` seeds (common random numbers,
+    so trials differ only by their values) and scores ``loss``; optuna's TPE
+    sampler, seeded with ``seed``, picks the next values. Same seed, same fit.
+
+    Returns:
+        (fitted values, the fit per target, the loss).
+    """
+    import optuna
+
+    fittable(names)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler = optuna.samplers.TPESampler(seed=seed)
+    study = optuna.create_study(direction="minimize", sampler=sampler)
+    start = {n: float(base[n]) for n in names}
+    study.enqueue_trial(start)  # the scenario's own values first
+
+    def objective(trial) -> float:
+        values = {n: trial.suggest_float(n, *search_range(n, start[n])) for n in names}
+        tables = runner([(condition, s, {**base, **values}) for s in range(seeds)])
+        return loss(targets, tables)
+
+    study.optimize(objective, n_trials=trials)
+    best = {n: float(v) for n, v in study.best_params.items()}
+    tables = runner([(condition, s, {**base, **best}) for s in range(seeds)])
+    return best, evaluate(targets, tables), float(study.best_value)
+
+
+def scenario_text(name: str, title: str, description: str, parameters: dict, events: list[dict]) -> str:
+    """A scenario TOML that ``load_scenario`` reads back (see ``model.scenario``)."""
+
+    def value(v) -> str:
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return repr(v)
+
+    lines = [
+        "[scenario]",
+        f"title = {value(title)}",
+        f"description = {value(description)}",
+        "",
+        "[parameters]",
+    ]
+    lines += [f"{k} = {value(v)}" for k, v in sorted(parameters.items())]
+    for event in events:
+        lines += ["", "[[events]]"] + [f"{k} = {value(v)}" for k, v in event.items()]
+    return "\n".join(lines) + "\n"
+
+
+def format_fit(rows: list[dict]) -> str:
+    """The fit per target as an aligned table."""
+    head = f"{'measure':26s} {'value':>10s} {'± se':>8s}  {'range':>18s}  result"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(
+            f"{r['measure']:26s} {r['value']:10.4g} {r['se']:8.2g}  [{r['low']:7.4g}, {r['high']:7.4g}]  "
+            f"{'inside' if r['inside'] else 'OUTSIDE'}"
+        )
+    inside = sum(r["inside"] for r in rows)
+    lines.append(f"{inside} of {len(rows)} targets inside their range")
+    return "\n".join(lines)

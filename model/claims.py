@@ -440,3 +440,88 @@ def run(condition: Condition, seed: int, overrides: dict | None = None) -> pd.Da
     if not condition.events:
         scenario = replace(scenario, events=())
     return model_table(run_model(scenario, seed=seed, params={**(overrides or {}), **dict(condition.params)}))
+
+
+# ------------------------------------------------------------- robustness
+def calibration_names() -> list[str]:
+    """The calibration constants: every parameter set by calibration, not a lever or structural."""
+    from model.params import SPECS, Kind
+
+    return [n for n, spec in SPECS.items() if spec.kind is Kind.CALIBRATION]
+
+
+def perturbed(names: list[str], unit: np.ndarray, spread: float) -> list[dict[str, float]]:
+    """Parameter values from points ``unit`` of the unit cube: each default moved
+    by up to ``spread`` of itself either way, kept within its range."""
+    from model.params import SPECS
+
+    draws = []
+    for point in unit:
+        values = {}
+        for name, u in zip(names, point, strict=True):
+            spec = SPECS[name]
+            value = min(max(spec.default * (1.0 + spread * (2.0 * u - 1.0)), spec.lo), spec.hi)
+            values[name] = int(round(value)) if spec.integer else float(value)
+        draws.append(values)
+    return draws
+
+
+def latin_hypercube(names: list[str], draws: int, spread: float, seed: int) -> list[dict[str, float]]:
+    """``draws`` parameter sets on a Latin hypercube of the ``names``' defaults, each within ±``spread``."""
+    from scipy.stats import qmc
+
+    return perturbed(names, qmc.LatinHypercube(d=len(names), seed=seed).random(draws), spread)
+
+
+def holds_per_draw(
+    claims: Sequence[Claim], draws: list[dict], seeds: Sequence[int], runner
+) -> list[dict[int, bool]]:
+    """For each draw of parameter values, whether each claim holds on its ``seeds``
+    (findings judged by their mean, ``z = 0``). ``runner`` maps a list of
+    ``(condition, seed, overrides)`` jobs to their tables, in order."""
+    conds = conditions(claims)
+    jobs = [(c, s, draw) for draw in draws for c in conds for s in seeds]
+    tables = runner(jobs)
+    out, i, n = [], 0, len(seeds)
+    for _ in draws:
+        runs = {}
+        for c in conds:
+            runs[c], i = tables[i : i + n], i + n
+        out.append({claim.number: all(f.holds for f in evaluate(claim, runs, 0.0)) for claim in claims})
+    return out
+
+
+def magnitudes(
+    names: Sequence[str], step: float, seeds: Sequence[int], runner, window=(YEAR + 1, 3 * YEAR)
+) -> list[dict]:
+    """How far moving each parameter by ``step`` of itself (both ways) moves the
+    baseline's NPS (points) and annual churn (percentage points), paired by seed."""
+    from model.calibration import measure
+    from model.params import SPECS
+
+    moves = [(name, sign) for name in names for sign in (-1, 1)]
+    jobs = [(BASE, s, {}) for s in seeds]
+    for name, sign in moves:
+        spec = SPECS[name]
+        value = min(max(spec.default * (1 + sign * step), spec.lo), spec.hi)
+        jobs += [(BASE, s, {name: int(round(value)) if spec.integer else value}) for s in seeds]
+    tables = runner(jobs)
+    n = len(seeds)
+
+    def measures(chunk):
+        return (
+            np.array([measure("nps", t, window) for t in chunk]),
+            np.array([100 * measure("churn", t, window) for t in chunk]),
+        )
+
+    nps0, churn0 = measures(tables[:n])
+    rows = {}
+    for k, (name, sign) in enumerate(moves):
+        nps, churn = measures(tables[n * (k + 1) : n * (k + 2)])
+        row = rows.setdefault(name, {"parameter": name, "default": SPECS[name].default})
+        row["nps_minus" if sign < 0 else "nps_plus"] = float((nps - nps0).mean())
+        row["churn_minus" if sign < 0 else "churn_plus"] = float((churn - churn0).mean())
+    for row in rows.values():
+        row["nps_worst"] = max(abs(row["nps_minus"]), abs(row["nps_plus"]))
+        row["churn_worst"] = max(abs(row["churn_minus"]), abs(row["churn_plus"]))
+    return sorted(rows.values(), key=lambda r: -r["nps_worst"])

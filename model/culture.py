@@ -143,7 +143,7 @@ def culture_week(
 
 
 def norms_week(
-    norms: np.ndarray, c: np.ndarray, members: list[np.ndarray], leading: int, leaders: float, p: Params
+    norms: np.ndarray, c: np.ndarray, dept: np.ndarray, leading: int, leaders: float, p: Params
 ) -> np.ndarray:
     """One week of the departments' norms: the way things are done in each
     department [schein2010], moving slowly toward what its members do.
@@ -166,42 +166,49 @@ def norms_week(
 
     Args:
         norms: one norm per department.
-        c: every position's customer focus.
-        members: present members' positions, per department.
+        c, dept: the present employees' customer focus and departments.
         leading: the executive department's index.
         leaders: the executives' mean customer focus.
     """
-    new = norms.copy()
-    teams = [d for d, who in enumerate(members) if d != leading and len(who)]
-    consensus = norms[teams].mean() if teams else 0.0
-    for d in teams:
-        who = members[d]
-        n, behaviour = norms[d], c[who]
-        higher, lower = behaviour[behaviour > n + p.norm_margin], behaviour[behaviour < n - p.norm_margin]
-        # the side whose practice, backed by the leaders, pulls harder sets the direction
-        up = _tipped(len(higher) / len(who), p) * _backed(leaders - n, p) if len(higher) else 0.0
-        down = _tipped(len(lower) / len(who), p) * _backed(n - leaders, p) if len(lower) else 0.0
-        if up >= down and up > 0:
-            n += p.norm_rate * up * (higher.mean() - n)
-        elif down > 0:
-            n += p.norm_rate * down * (lower.mean() - n)
-        # heads align their departments with the management team, in the direction leaders back
-        backed = _backed(leaders - n, p) if consensus > n else _backed(n - leaders, p)
-        n += p.norm_consensus * backed * (consensus - n)
-        # and over the years what leaders do, not what they say, becomes how things are done:
-        # slowly when they set a higher standard, faster when they set a lower one
-        new[d] = n + (p.tone_at_top if leaders > n else p.cynicism) * (leaders - n)
-    return new
+    k = len(norms)
+    size = np.bincount(dept, minlength=k)
+    teams = (size > 0) & (np.arange(k) != leading)
+    if not teams.any():
+        return norms.copy()
+    n = norms.copy()
+    own = n[dept]
+    higher, lower = c > own + p.norm_margin, c < own - p.norm_margin
+    n_high = np.bincount(dept[higher], minlength=k)
+    n_low = np.bincount(dept[lower], minlength=k)
+    share = np.divide(1.0, size, out=np.zeros(k), where=size > 0)
+    # the side whose practice, backed by the leaders, pulls harder sets the direction
+    up = np.where(n_high > 0, expit((n_high * share - p.critical_mass) / p.tipping_width), 0.0) * _backed(
+        leaders - n, p
+    )
+    down = np.where(n_low > 0, expit((n_low * share - p.critical_mass) / p.tipping_width), 0.0) * _backed(
+        n - leaders, p
+    )
+    high_mean = np.divide(
+        np.bincount(dept[higher], weights=c[higher], minlength=k), n_high, out=n.copy(), where=n_high > 0
+    )
+    low_mean = np.divide(
+        np.bincount(dept[lower], weights=c[lower], minlength=k), n_low, out=n.copy(), where=n_low > 0
+    )
+    rising = (up >= down) & (up > 0)
+    n += p.norm_rate * np.where(rising, up * (high_mean - n), down * (low_mean - n))
+    # heads align their departments with the management team, in the direction leaders back
+    consensus = norms[teams].mean()
+    backed = np.where(consensus > n, _backed(leaders - n, p), _backed(n - leaders, p))
+    n += p.norm_consensus * backed * (consensus - n)
+    # and over the years what leaders do, not what they say, becomes how things are done:
+    # slowly when they set a higher standard, faster when they set a lower one
+    n += np.where(leaders > n, p.tone_at_top, p.cynicism) * (leaders - n)
+    return np.where(teams, n, norms)
 
 
-def _tipped(share: float, p: Params) -> float:
-    """How far a norm has tipped when ``share`` of its members practise another standard [centola2018]."""
-    return float(expit((share - p.critical_mass) / p.tipping_width))
-
-
-def _backed(lead: float, p: Params) -> float:
+def _backed(lead: np.ndarray, p: Params) -> np.ndarray:
     """How fully leaders back a change that is ``lead`` ahead of the norm in their direction (0..1)."""
-    return min(max(lead / p.norm_margin, 0.0), 1.0)
+    return np.minimum(np.maximum(lead / p.norm_margin, 0.0), 1.0)
 
 
 def skill_week(s: np.ndarray, tenure: np.ndarray, p: Params) -> np.ndarray:

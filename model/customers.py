@@ -15,6 +15,18 @@ from model.sampling import thinned
 
 PROSPECT, ACTIVE, CHURNED = 0, 1, 2
 
+# The 0-10 likelihood to recommend and its NPS bands [reichheld2003]: promoters
+# score PROMOTER_MIN or more, detractors DETRACTOR_MAX or less, passives in between.
+SCORE_MAX = 10
+PROMOTER_MIN = 9
+DETRACTOR_MAX = 6
+PROMOTER_BAND = f"{PROMOTER_MIN}-{SCORE_MAX}"
+PASSIVE_BAND = f"{DETRACTOR_MAX + 1}-{PROMOTER_MIN - 1}"
+# Meeting expectations is only "acceptable" [seed001]: a passive, the middle of
+# the passive band (7.5 of 10). Satisfaction is measured from there; it is a
+# definition of the scale, not a constant to calibrate.
+ACCEPTABLE = (DETRACTOR_MAX + PROMOTER_MIN) / 2 / SCORE_MAX
+
 
 @dataclass(frozen=True)
 class ServerPool:
@@ -140,18 +152,11 @@ def satisfaction(experience_: np.ndarray, expectation: np.ndarray, p: Params) ->
     """Satisfaction with one experience, 0..1: linear in how far it beat or fell
     short of expectation [oliver1980]; exactly meeting expectations gives the
     merely acceptable level [seed001]."""
-    felt = p.acceptable_satisfaction + p.disconfirmation_slope * (experience_ - expectation)
+    felt = ACCEPTABLE + p.disconfirmation_slope * (experience_ - expectation)
     np.maximum(felt, 0.0, out=felt)
     return np.minimum(felt, 1.0, out=felt)
 
 
-# The 0-10 likelihood to recommend and its NPS bands [reichheld2003]: promoters
-# score PROMOTER_MIN or more, detractors DETRACTOR_MAX or less, passives in between.
-SCORE_MAX = 10
-PROMOTER_MIN = 9
-DETRACTOR_MAX = 6
-PROMOTER_BAND = f"{PROMOTER_MIN}-{SCORE_MAX}"
-PASSIVE_BAND = f"{DETRACTOR_MAX + 1}-{PROMOTER_MIN - 1}"
 DETRACTOR_BAND = f"0-{DETRACTOR_MAX}"
 
 
@@ -180,13 +185,13 @@ def nps(scores: np.ndarray) -> float:
 def purchase_probability(sat: np.ndarray, p: Params) -> np.ndarray:
     """Weekly chance of buying: ``purchase_rate exp(sensitivity (S - acceptable))``,
     at most 1: satisfied customers come back more often [mittal2001]."""
-    rate = p.purchase_rate * np.exp(p.repurchase_sensitivity * (sat - p.acceptable_satisfaction))
+    rate = p.purchase_rate * np.exp(p.repurchase_sensitivity * (sat - ACCEPTABLE))
     return np.minimum(rate, 1.0, out=rate)
 
 
 def churn_probability(sat: np.ndarray, p: Params) -> np.ndarray:
     """Weekly churn: hazard ``base_churn exp(sensitivity (acceptable - S))``."""
-    hazard = p.base_churn * np.exp(p.churn_sensitivity * (p.acceptable_satisfaction - sat))
+    hazard = p.base_churn * np.exp(p.churn_sensitivity * (ACCEPTABLE - sat))
     return -np.expm1(-hazard)
 
 

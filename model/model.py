@@ -306,10 +306,10 @@ class CultureModel(mesa.Model):
         bias = p.score_spread * rng.standard_normal(n)
         self.market = Market(
             status=status,
-            satisfaction=np.full(n, p.acceptable_satisfaction),
+            satisfaction=np.full(n, cx.ACCEPTABLE),
             expectation_offset=p.expectation_spread * rng.standard_normal(n),
             score_bias=bias,
-            score=cx.recommendation_score(np.full(n, p.acceptable_satisfaction), bias),
+            score=cx.recommendation_score(np.full(n, cx.ACCEPTABLE), bias),
             tenure=np.zeros(n, dtype=np.int64),
             spend=np.zeros(n),
             premium_payer=rng.random(n) < p.premium_share,
@@ -442,7 +442,10 @@ class CultureModel(mesa.Model):
             st.centricity, self._culture_map(), felt, st.present, p.culture_noise, rng
         )
         leaders = float(st.centricity[self.executives].mean()) if len(self.executives) else 0.0
-        self.norms = culture.norms_week(self.norms, st.centricity, self.members, EXECUTIVE_DEPT, leaders, p)
+        who = slice(None) if self.all_present else self.present_at
+        self.norms = culture.norms_week(
+            self.norms, st.centricity[who], org.dept[who], EXECUTIVE_DEPT, leaders, p
+        )
         st.skill = culture.skill_week(st.skill, st.tenure, p)
         target = culture.wellbeing_target(  # by department
             self._overload(), self.carry.occupancy * self.in_service, self.frontline_dept, p
@@ -643,8 +646,8 @@ class CultureModel(mesa.Model):
         mk.status[leaving] = cx.CHURNED
         mk.tenure[active] += 1  # a week more for everyone active this week
         mk.status[adopters] = cx.ACTIVE
-        mk.satisfaction[adopters] = p.acceptable_satisfaction
-        mk.score[adopters] = cx.recommendation_score(p.acceptable_satisfaction, mk.score_bias[adopters])
+        mk.satisfaction[adopters] = cx.ACCEPTABLE
+        mk.score[adopters] = cx.recommendation_score(cx.ACCEPTABLE, mk.score_bias[adopters])
         mk.tenure[adopters] = 0
         return leaving
 

@@ -466,7 +466,7 @@ class Params:
     )
 
     norm_rate: float = param(
-        default=0.6,
+        default=1.0,
         lo=0.0,
         hi=1.0,
         unit="per week",
@@ -521,7 +521,7 @@ class Params:
     )
 
     tone_at_top: float = param(
-        default=0.002,
+        default=0.001,
         lo=0.0,
         hi=1.0,
         unit="per week",
@@ -924,16 +924,6 @@ class Params:
         group="customers",
         kind=CALIBRATION,
     )
-    acceptable_satisfaction: float = param(
-        default=0.75,
-        lo=0.5,
-        hi=0.85,
-        unit="0..1",
-        meaning="Satisfaction when experience exactly meets expectation: acceptable, a passive 7.",
-        source="Meeting expectations is only acceptable [seed001].",
-        group="customers",
-        kind=CALIBRATION,
-    )
     satisfaction_memory: float = param(
         default=0.3,
         lo=0,
@@ -965,7 +955,7 @@ class Params:
         kind=CALIBRATION,
     )
     churn_sensitivity: float = param(
-        default=10.0,
+        default=8.0,
         lo=0,
         hi=50,
         unit="per unit satisfaction",

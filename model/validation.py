@@ -52,13 +52,6 @@ def _row(case: str, quantity: str, analytic: float, simulated: float, se: float)
     }
 
 
-def batch_mean_se(values: np.ndarray, batches: int = 20) -> tuple[float, float]:
-    """Mean and batch-means standard error of a time-ordered series."""
-    parts = np.array_split(np.asarray(values, dtype=float), batches)
-    means = np.array([p.mean() for p in parts])
-    return float(np.mean(values)), float(means.std(ddof=1) / math.sqrt(batches))
-
-
 def erlang_a_reference(lam: float, mu: float, theta: float, n: int) -> service.QueueStats:
     """Stationary M/M/n+M queue from its birth-death chain, solved numerically
     (``theta = 0``: no abandonment, M/M/n): the exact solution of the queue
@@ -226,53 +219,66 @@ def bass_case(seed: int, market: int, replications: int, p: float = 0.03, q: flo
     return rows
 
 
-def culture_case(seed: int, employees: int, weeks: int) -> list[dict]:
+def culture_case(seed: int, employees: int, weeks: int, replications: int) -> list[dict]:
     """Harrison-Carroll steady state: everyone pulled at rate k toward the CEO's
     customer focus C* (the CEO weighing fully, executives anchored at C*),
-    no peers, norms or metrics; quitting at a constant rate r, hires around mu_h."""
+    no peers, norms or metrics; quitting at a constant rate r, hires around mu_h.
+    Each replication's second half is averaged; the standard error comes from
+    the spread between replications (the CEO's own weekly variation moves
+    everyone's target together, so weeks of one run are not independent)."""
     k, target, spread, noise = 0.05, 0.5, 0.05, 0.02
     rows = []
     for hires_at, label in ((0.3, "hires around 0.3"), (target, "selective hiring")):
         for r in (0.02, 0.2):
-            model = CultureModel(
-                rng=seed + int(100 * r) + int(10 * hires_at),
-                **{
-                    **QUIET,
-                    "n_employees": employees,
-                    "market_size": 10,
-                    "initial_customers": 0,
-                    "network_degree": 2,
-                    "top_reach": 1.0,
-                    "leadership_anchor": 1.0,
-                    "leadership_commitment": target,
-                    "upward_pull": k,
-                    "peer_pull": 0.0,
-                    "norm_pull": 0.0,
-                    "metric_pull": 0.0,
-                    "corruption_rate": 0.0,
-                    "culture_noise": noise,
-                    "base_quit_rate": -math.log1p(-r),
-                    "quit_sensitivity": 0.0,
-                    "hiring_culture_fit": 0.0,
-                    "labour_market_centricity": hires_at,
-                    "labour_market_spread": spread,
-                },
-            )
-            socialised = model.org.level != 0  # everyone but the executives, who are anchored
             means, variances = [], []
-            for t in range(weeks):
-                model.step()
-                if t >= weeks // 2:
-                    c = model.staff.centricity[socialised]
-                    means.append(c.mean())
-                    variances.append(c.var())
+            for rep in range(replications):
+                model = CultureModel(
+                    rng=seed + 1000 * rep + int(100 * r) + int(10 * hires_at),
+                    **{
+                        **QUIET,
+                        "n_employees": employees,
+                        "market_size": 10,
+                        "initial_customers": 0,
+                        "network_degree": 2,
+                        "top_reach": 1.0,
+                        "leadership_anchor": 1.0,
+                        "leadership_commitment": target,
+                        "upward_pull": k,
+                        "peer_pull": 0.0,
+                        "norm_pull": 0.0,
+                        "metric_pull": 0.0,
+                        "corruption_rate": 0.0,
+                        "culture_noise": noise,
+                        "base_quit_rate": -math.log1p(-r),
+                        "quit_sensitivity": 0.0,
+                        "hiring_culture_fit": 0.0,
+                        "labour_market_centricity": hires_at,
+                        "labour_market_spread": spread,
+                    },
+                )
+                socialised = model.org.level != 0  # everyone but the executives, who are anchored
+                run_means, run_vars = [], []
+                for t in range(weeks):
+                    model.step()
+                    if t >= weeks // 2:
+                        c = model.staff.centricity[socialised]
+                        run_means.append(c.mean())
+                        run_vars.append(c.var())
+                means.append(np.mean(run_means))
+                variances.append(np.mean(run_vars))
             case = f"culture {label} r={r}"
             expected = target + (hires_at - target) * r / (1 - (1 - r) * (1 - k))
-            rows.append(_row(case, "mean centricity", expected, *batch_mean_se(np.array(means))))
+            rows.append(_row(case, "mean centricity", expected, *_between(means)))
             if hires_at == target:
                 exact_var = ((1 - r) * noise**2 + r * spread**2) / (1 - (1 - r) * (1 - k) ** 2)
-                rows.append(_row(case, "variance", exact_var, *batch_mean_se(np.array(variances))))
+                rows.append(_row(case, "variance", exact_var, *_between(variances)))
     return rows
+
+
+def _between(values: list[float]) -> tuple[float, float]:
+    """Mean of independent replications' values and its standard error."""
+    v = np.asarray(values, dtype=float)
+    return float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v)))
 
 
 def lifetime_case(seed: int, customers: int, weeks: int, hazard: float = 0.01) -> list[dict]:
@@ -319,8 +325,13 @@ def run_all(seed: int = 2026, quick: bool = False) -> list[dict]:
     return (
         erlang_c_case(seed, weeks=12 if quick else 60)
         + erlang_a_case(seed, weeks=12 if quick else 60)
-        + bass_case(seed, market=2_000, replications=4 if quick else 25)
-        + culture_case(seed, employees=1_000 if quick else 5_000, weeks=300 if quick else 1_000)
+        + bass_case(seed, market=1_000 if quick else 2_000, replications=3 if quick else 8)
+        + culture_case(
+            seed,
+            employees=400 if quick else 1_500,
+            weeks=300 if quick else 600,
+            replications=4 if quick else 8,
+        )
         + lifetime_case(seed, customers=5_000 if quick else 50_000, weeks=52)
         + nps_case(seed)
     )

@@ -392,10 +392,9 @@ def norms_after(c, members, norms, leaders, **params):
 
 
 def members_of(**depts):
-    out = [np.empty(0, dtype=np.int64) for _ in DEPARTMENTS]
-    for name, positions in depts.items():
-        out[DEPT_INDEX[name]] = np.array(positions)
-    return out
+    """Each position's department index, from department -> positions."""
+    out = {i: DEPT_INDEX[name] for name, positions in depts.items() for i in positions}
+    return np.array([out[i] for i in range(len(out))])
 
 
 def test_a_norm_moves_toward_the_practising_critical_mass_when_leaders_back_it():
