@@ -885,7 +885,7 @@ class Params:
         kind=CALIBRATION,
     )
     expectation_base: float = param(
-        default=0.56,
+        default=0.55,
         lo=0.0,
         hi=1.0,
         unit="0..1",
@@ -986,7 +986,7 @@ class Params:
     )
 
     failure_severity: float = param(
-        default=0.5,
+        default=0.8,
         lo=0.0,
         hi=1.0,
         unit="share of value",
