@@ -68,7 +68,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     targets = load_targets(args.targets)
     scenario = load_scenario(targets.scenario)
     seeds, trials = _positive("seeds", args.seeds, 2), _positive("trials", args.trials)
-    condition = Condition(targets.scenario)
+    condition = Condition(targets.scenario, steps=targets.steps)
     base = dict(scenario.parameters)
     if args.fit:
         fittable(args.fit)

@@ -36,6 +36,7 @@ class Condition:
     scenario: str
     params: tuple[tuple[str, float], ...] = ()
     events: bool = True
+    steps: int | None = None  # the scenario's own horizon unless given
 
     def label(self) -> str:
         extra = [f"{k}={v:g}" for k, v in self.params] + ([] if self.events else ["no events"])
@@ -439,7 +440,8 @@ def run(condition: Condition, seed: int, overrides: dict | None = None) -> pd.Da
     scenario = load_scenario(condition.scenario)
     if not condition.events:
         scenario = replace(scenario, events=())
-    return model_table(run_model(scenario, seed=seed, params={**(overrides or {}), **dict(condition.params)}))
+    params = {**(overrides or {}), **dict(condition.params)}
+    return model_table(run_model(scenario, steps=condition.steps, seed=seed, params=params))
 
 
 # ------------------------------------------------------------- robustness
