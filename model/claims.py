@@ -93,16 +93,9 @@ def late(x: np.ndarray) -> np.ndarray:
 
 def others_culture(runs: Runs, cond: Condition) -> np.ndarray:
     """(seeds, weeks) mean customer focus of the departments other than service
-    and the executives (headcount-weighted as the firm's own mean is)."""
+    and the executives: the mean of their department means, one each."""
     names = [d for d in DEPARTMENTS if d not in ("service", "executive")]
     return np.mean([col(runs, cond, f"culture_{d}") for d in names], axis=0)
-
-
-def first_week_behind(a: np.ndarray, b: np.ndarray) -> int:
-    """The first week from which the mean trajectory ``a`` stays at or below ``b``
-    (its length if it never does)."""
-    ahead = np.flatnonzero(a.mean(axis=0) > b.mean(axis=0))
-    return int(ahead.max()) + 1 if len(ahead) else 0
 
 
 # -------------------------------------------------------------------- claims
@@ -253,7 +246,7 @@ def claim4(r: Runs, z: float) -> list[Finding]:
 
 
 def claim5(r: Runs, z: float) -> list[Finding]:
-    def diff(name: str, weight: str | None = None) -> np.ndarray:
+    def diff(name: str) -> np.ndarray:
         return late(col(r, UNDER, name)) - late(col(r, BASE, name))
 
     def per_prospect(cond: Condition) -> np.ndarray:

@@ -7,6 +7,8 @@ state of its own. ``model.model`` orders them within a week.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
@@ -76,6 +78,15 @@ def jitter(
         return x
     np.maximum(x, bounds[0], out=x)
     return np.minimum(x, bounds[1], out=x)
+
+
+def settled_spread(p: Params) -> float:
+    """Spread of customer focus around a shared target that week-to-week
+    variation keeps up against the weekly pulls toward those above, peers and
+    the norm: the stationary standard deviation of ``c' = (1 - k) c + noise``,
+    ``culture_noise / sqrt(1 - (1 - k)^2)`` with ``k`` the sum of the pulls."""
+    k = min(p.upward_pull + p.peer_pull + p.norm_pull, 1.0)
+    return p.culture_noise / math.sqrt(1.0 - (1.0 - k) ** 2) if k > 0 else p.labour_market_spread
 
 
 def new_hires(
@@ -166,7 +177,8 @@ def norms_week(
 
     Args:
         norms: one norm per department.
-        c, dept: the present employees' customer focus and departments.
+        c, dept: the present members' customer focus and departments (not the
+            executives and department heads: they lead, and back a norm or not).
         leading: the executive department's index.
         leaders: the executives' mean customer focus.
     """

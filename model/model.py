@@ -273,7 +273,10 @@ class CultureModel(mesa.Model):
     def _build_staff(self) -> None:
         p, n, rng = self.p, self.org.size, self.rng
         execs = self.org.level == EXECUTIVE
-        c = np.clip(p.labour_market_centricity + p.labour_market_spread * rng.standard_normal(n), 0, 1)
+        # the people in post have been socialised: they vary around the norm they
+        # share (the labour market's mean) only as much as week-to-week variation keeps up
+        settled = culture.settled_spread(p)
+        c = np.clip(p.labour_market_centricity + settled * rng.standard_normal(n), 0, 1)
         c[execs] = p.leadership_commitment
         self.staff = Staff(
             centricity=c,
@@ -400,6 +403,7 @@ class CultureModel(mesa.Model):
         self.peers = culture.peer_matrix(self.org.ties, present)
         self.executive = present & (self.org.level == EXECUTIVE)
         self.executives = np.flatnonzero(self.executive)
+        self.members_below_top = np.flatnonzero(present & ~self.executive)
         # the contact centre's agents: the service department's staff (its managers if it has none)
         service = self.members[SERVICE]
         staff_level = service[self.org.level[service] == STAFF]
@@ -442,7 +446,7 @@ class CultureModel(mesa.Model):
             st.centricity, self._culture_map(), felt, st.present, p.culture_noise, rng
         )
         leaders = float(st.centricity[self.executives].mean()) if len(self.executives) else 0.0
-        who = slice(None) if self.all_present else self.present_at
+        who = self.members_below_top  # a norm is what members practise; their leaders back it or not
         self.norms = culture.norms_week(
             self.norms, st.centricity[who], org.dept[who], EXECUTIVE_DEPT, leaders, p
         )

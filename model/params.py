@@ -354,7 +354,7 @@ class Params:
 
     # ---- culture dynamics ---------------------------------------------------
     upward_pull: float = param(
-        default=0.015,
+        default=0.012,
         lo=0.0,
         hi=1.0,
         unit="per week",
@@ -374,7 +374,7 @@ class Params:
         kind=CALIBRATION,
     )
     peer_pull: float = param(
-        default=0.01,
+        default=0.006,
         lo=0.0,
         hi=1.0,
         unit="per week",
@@ -444,7 +444,7 @@ class Params:
         kind=CALIBRATION,
     )
     programme_boost: float = param(
-        default=0.6,
+        default=0.7,
         lo=0.0,
         hi=1.0,
         unit="share of gap",
@@ -455,7 +455,7 @@ class Params:
     )
 
     norm_pull: float = param(
-        default=0.12,
+        default=0.1,
         lo=0.0,
         hi=1.0,
         unit="per week",
@@ -470,8 +470,8 @@ class Params:
         lo=0.0,
         hi=1.0,
         unit="per week",
-        meaning="How fast a department's norm moves toward what its members do, once the change has tipped and leaders reinforce it.",
-        source="Cultures change over years, not weeks [schein2010] [calibration].",
+        meaning="Share of the way a department's norm moves in a week toward the standard a critical mass of its members practises, when the leaders back it.",
+        source="Conventions flip abruptly once a critical mass practises a new one [centola2018]; 1 = within the week [calibration].",
         group="culture",
         kind=CALIBRATION,
     )
@@ -499,7 +499,7 @@ class Params:
     )
 
     tipping_width: float = param(
-        default=0.02,
+        default=0.005,
         lo=0.001,
         hi=0.5,
         unit="share of members",
@@ -510,7 +510,7 @@ class Params:
     )
 
     norm_consensus: float = param(
-        default=0.005,
+        default=0.02,
         lo=0.0,
         hi=1.0,
         unit="0..1",
@@ -525,7 +525,7 @@ class Params:
         lo=0.0,
         hi=1.0,
         unit="per week",
-        meaning="How fast every department's norm drifts up toward what the executives themselves do (their customer focus) when that is above it, whatever they say: 0.002 a week closes a tenth of the gap in a year.",
+        meaning="How fast every department's norm drifts up toward what the executives themselves do (their customer focus) when that is above it, whatever they say: 0.001 a week closes about a twentieth of the gap in a year.",
         source="Leaders embed culture by what they do, attend to and reward [schein2010] [seed000] [calibration].",
         group="culture",
         kind=CALIBRATION,
@@ -792,15 +792,15 @@ class Params:
         kind=CALIBRATION,
     )
     repurchase_sensitivity: float = param(
-        default=3.0,
+        default=2.0,
         lo=0,
         hi=20,
         unit="per unit satisfaction",
         meaning="How much more often satisfied customers buy: the chance of buying is multiplied by "
         "exp(sensitivity x (satisfaction - acceptable)).",
-        source="Satisfied customers repurchase [seed001] [mittal2001]; 3 makes a delighted customer (0.9) "
-        "buy about 1.8 times as often as a merely satisfied one (0.7) and an unhappy one (0.4) "
-        "less than half as often [calibration].",
+        source="Satisfied customers repurchase [seed001] [mittal2001]; 2 makes a delighted customer (0.95) "
+        "buy about 1.5 times as often as an acceptably satisfied one (0.75) and an unhappy one (0.45) "
+        "a little over half as often [calibration].",
         group="customers",
         kind=CALIBRATION,
     )
