@@ -33,6 +33,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
 	$(PY) benchmarks/bench_runner.py
+	$(PY) benchmarks/bench_workshop.py
 
 load: $(STAMP)
 	$(PY) benchmarks/load_dashboard.py --sessions 30

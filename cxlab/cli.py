@@ -6,6 +6,7 @@
     cxlab dashboard [--host 127.0.0.1] [--port 8765] [--workers N]
     cxlab experiment SPEC.toml [--out DIR] [--workers N] [--scheduler ADDRESS] [--resume]
     cxlab report DIR
+    cxlab workshop new|list|show|export|delete ...
 
 ``python -m cxlab ...`` and, in a checkout, ``python run.py ...`` are the same.
 
@@ -24,12 +25,13 @@ import argparse
 import importlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 # Modules whose ``register(commands)`` adds their subcommands, in the order of ``--help``.
-OWNERS = ("cxlab.cli", "cxlab.science", "experiments.cli")
+OWNERS = ("cxlab.cli", "cxlab.science", "experiments.cli", "workshop.cli")
 
 
 class UsageError(Exception):
@@ -63,27 +65,63 @@ class Commands:
 
 
 def parse_sets(pairs: list[str]) -> dict[str, str]:
-    """``name=value`` pairs from ``--set``."""
+    """``name=value`` pairs from ``--set``; a name given twice is refused (which one was meant?)."""
     out = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--set expects name=value, got '{pair}'")
-        out[name.strip()] = value.strip()
+        name = name.strip()
+        if not sep or not name:
+            raise UsageError(f"--set expects name=value, got '{_cut(pair)}'")
+        if name in out:
+            raise UsageError(
+                f"--set {_cut(name)} is given twice ({out[name]} and {_cut(value.strip())}); give it once"
+            )
+        out[name] = value.strip()
     return out
 
 
-def cmd_simulate(args: argparse.Namespace) -> int:
-    from model.simulate import simulate, summary, write_table
+def _cut(text: str, width: int = 40) -> str:
+    """``text`` on one short line, for a message."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else f"{text[: width - 3]}..."
 
+
+def whole_number(text: str) -> int:
+    """An argparse type: a whole number written in ASCII digits (``int`` also takes
+    full-width digits and ``3_00``)."""
+    if not re.fullmatch(r"[+-]?[0-9]+", text.strip(), re.ASCII):
+        raise argparse.ArgumentTypeError(f"expected a whole number in digits 0-9, got '{_cut(text)}'")
+    return int(text)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from model.limits import LIMITS, check, check_world
+    from model.org import read_org_chart
+    from model.params import coerce, make_params
+    from model.scenario import load_scenario
+    from model.simulate import check_output, simulate, summary, write_table
+
+    limits = None if args.allow_large else LIMITS
     if args.steps is not None and args.steps < 1:
-        raise UsageError("--steps must be at least 1")
-    out = Path(args.out) if args.out else None
-    if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
-        raise UsageError(f"--out must end in .csv or .parquet, got '{out.name}'")
-    table, meta = simulate(
-        args.scenario, steps=args.steps, seed=args.seed, params=parse_sets(args.set), org_chart=args.org_chart
+        raise UsageError(f"--steps must be at least 1, got {args.steps}")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be a whole number >= 0, got {args.seed}")
+    if limits is not None and args.steps is not None:
+        check("--steps", args.steps, limits.steps, "weeks")
+    scenario = load_scenario(args.scenario, limits)
+    chart = read_org_chart(args.org_chart, limits) if args.org_chart else None
+    sets = coerce(parse_sets(args.set))
+    params = make_params({**scenario.parameters, **sets})
+    check_world(
+        params,
+        limits,
+        chart=chart is not None,
+        where=lambda name: f"--set {name}" if name in sets else f"{scenario.name}.toml: [parameters] {name}",
     )
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        check_output(out)  # before the run, not after it
+    table, meta = simulate(scenario, steps=args.steps, seed=args.seed, params=sets, org_chart=chart)
     if out is not None:
         write_table(table, meta, out)
         print(f"wrote {len(table)} rows to {out} (metadata in {out.name}.json)")
@@ -120,22 +158,31 @@ def register(commands: Commands) -> None:
     from model.org import OrgChartError
     from model.params import ParameterError
     from model.scenario import ScenarioError
+    from model.simulate import OutputError
 
-    commands.user_errors(ParameterError, ScenarioError, OrgChartError)
+    # (model.limits.LimitError is a ParameterError)
+    commands.user_errors(ParameterError, ScenarioError, OrgChartError, OutputError)
 
     p = commands.add("simulate", cmd_simulate, "run one simulation and write a per-step table")
     p.add_argument("--scenario", default="baseline", help="scenario name or TOML path")
-    p.add_argument("--steps", type=int, default=None, help="weeks to simulate (default: the scenario's, 156)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--steps", type=whole_number, default=None, help="weeks to simulate (default: the scenario's, 156)"
+    )
+    p.add_argument("--seed", type=whole_number, default=0)
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
     p.add_argument("--org-chart", default=None, help="CSV or GraphML org chart")
-    p.add_argument("--out", default=None, help="FILE.csv or FILE.parquet")
+    p.add_argument("--out", default=None, help="FILE.csv or FILE.parquet (metadata in FILE.csv.json)")
+    p.add_argument(
+        "--allow-large",
+        action="store_true",
+        help="lift the limits on steps, employees, market size and org charts (model.limits.Limits)",
+    )
 
     commands.add("scenarios", cmd_scenarios, "list the ready-made scenarios")
 
     p = commands.add("validate", cmd_validate, "compare mechanisms with their analytic reference results")
     p.add_argument("--json", action="store_true", help="print a JSON list")
-    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--seed", type=whole_number, default=2026)
     p.add_argument("--quick", action="store_true", help="shorter simulations, wider tolerances")
 
     p = commands.add("dashboard", cmd_dashboard, "serve the workshop dashboard")

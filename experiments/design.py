@@ -13,6 +13,7 @@ stream key per use, so a design never depends on how or where it is run:
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,20 @@ from model.events import check_event
 from model.params import ParameterError
 
 SAMPLER_STREAM, REPLICATE_STREAM, RUN_STREAM, ANALYSIS_STREAM = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sizes past which a design is refused unless the researcher lifts the limits
+    (``--allow-large`` on the command line, ``limits=None`` from Python)."""
+
+    replications: int = 1_000
+    runs: int = 200_000
+    samples: int = 2**16
+    steps: int = 5_200  # a hundred years of weeks
+
+
+LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -74,12 +89,54 @@ def derive_seed(master: int, *key: int) -> int:
     return ((int(words[0]) << 32) | int(words[1])) >> 1
 
 
-def build_design(spec: ExperimentSpec) -> Design:
-    """Expand a spec into its conditions and runs, and check every condition.
+def count_conditions(spec: ExperimentSpec) -> int:
+    """How many conditions the spec's design has, computed without building it."""
+    s = spec.sampling
+    if s is None:
+        return math.prod(len(f.levels or ()) for f in spec.factors) if spec.factors else 1
+    k = len(spec.factors)
+    if s.method == "sobol":
+        return s.samples * (2 * k + 2 if s.second_order else k + 2)
+    if s.method == "morris":
+        return s.samples * (k + 1)
+    return s.samples
+
+
+def check_limits(spec: ExperimentSpec, limits: Limits | None = LIMITS) -> None:
+    """Refuse a design past ``limits`` before anything is built (``None``: no limits).
 
     Raises:
-        SpecError: a condition whose parameter combination or events are invalid.
+        SpecError: naming the size, the limit and how to lift it.
     """
+    if limits is None:
+        return
+    lift = "; if you mean it, add --allow-large (from Python: limits=None)"
+    runs = count_conditions(spec) * spec.replications
+    for what, value, limit in (
+        ("experiment.steps", spec.steps, limits.steps),
+        ("experiment.replications", spec.replications, limits.replications),
+        ("sampling.samples", spec.sampling.samples if spec.sampling else 0, limits.samples),
+        ("the design's run count", runs, limits.runs),
+    ):
+        if value > limit:
+            raise SpecError(f"{what} is {value:,}, above the limit of {limit:,}{lift}")
+
+
+def build_design(
+    spec: ExperimentSpec, *, previous: Design | None = None, limits: Limits | None = LIMITS
+) -> Design:
+    """Expand a spec into its conditions and runs, and check every condition.
+
+    Args:
+        spec: a validated spec.
+        previous: the design an experiment already ran; the new design keeps its
+            conditions, run ids and seeds, and adds only new runs (see ``extends``).
+        limits: sizes past which the design is refused (``None``: no limits).
+
+    Raises:
+        SpecError: a design over the limits, or a condition whose parameters or events are invalid.
+    """
+    check_limits(spec, limits)
     factors = tuple(f.name for f in spec.factors)
     sampler_seed, matrix = None, None
     if spec.sampling is not None:
@@ -93,12 +150,20 @@ def build_design(spec: ExperimentSpec) -> Design:
     elif spec.factors:
         levels = [f.levels for f in spec.factors]
         conditions = [dict(zip(factors, combo, strict=True)) for combo in itertools.product(*levels)]
+        old = (
+            [dict(c) for c in previous.conditions]
+            if previous is not None and previous.factors == factors
+            else []
+        )
+        if old and all(c in conditions for c in old):  # added levels: old conditions keep their index
+            conditions = old + [c for c in conditions if c not in old]
     else:
         conditions = [{}]
     for i, condition in enumerate(conditions):
         check_condition(spec, condition, f"condition {i}" + (f" ({label(condition)})" if condition else ""))
 
     wc, wr = len(str(len(conditions) - 1)), len(str(spec.replications - 1))
+    kept = {(r.condition, r.replicate): r.run_id for r in previous.runs} if previous is not None else {}
     runs = []
     for c in range(len(conditions)):
         for r in range(spec.replications):
@@ -106,8 +171,28 @@ def build_design(spec: ExperimentSpec) -> Design:
                 seed = derive_seed(spec.seed, REPLICATE_STREAM, r)
             else:
                 seed = derive_seed(spec.seed, RUN_STREAM, c, r)
-            runs.append(Run(f"c{c:0{wc}d}-r{r:0{wr}d}", c, r, seed))
+            runs.append(Run(kept.get((c, r), f"c{c:0{wc}d}-r{r:0{wr}d}"), c, r, seed))
     return Design(factors, tuple(conditions), tuple(runs), sampler_seed, matrix)
+
+
+def extends(new: Design, old: Design) -> str | None:
+    """Why ``new`` does not extend ``old`` (None if it does): every old condition, run id
+    and seed must be unchanged in ``new``."""
+    if new.factors != old.factors:
+        return "the varied factors changed"
+    if len(new.conditions) < len(old.conditions):
+        return f"the design shrank from {len(old.conditions)} to {len(new.conditions)} conditions"
+    for i, (a, b) in enumerate(zip(old.conditions, new.conditions, strict=False)):
+        if dict(a) != dict(b):
+            return f"condition {i} changed ({label(dict(a))} -> {label(dict(b))})"
+    runs = {(r.condition, r.replicate): r for r in new.runs}
+    for r in old.runs:
+        now = runs.get((r.condition, r.replicate))
+        if now is None:
+            return f"run {r.run_id} would be dropped (fewer replications?)"
+        if (now.run_id, now.seed) != (r.run_id, r.seed):
+            return f"run {r.run_id} would change its seed"
+    return None
 
 
 def sample(spec: ExperimentSpec, seed: int) -> np.ndarray:
@@ -117,6 +202,10 @@ def sample(spec: ExperimentSpec, seed: int) -> np.ndarray:
     s = spec.sampling
     assert s is not None
     problem = salib_problem(spec)
+    if s.method == "montecarlo":  # independent uniform draws, row by row: more samples keep the first ones
+        bounds = np.asarray(problem["bounds"], dtype=float)
+        unit = np.random.default_rng(seed).random((s.samples, len(spec.factors)))
+        return bounds[:, 0] + unit * (bounds[:, 1] - bounds[:, 0])
     if s.method == "lhs":
         return latin.sample(problem, s.samples, seed=seed)
     if s.method == "sobol":

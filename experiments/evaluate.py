@@ -6,14 +6,17 @@ so one failing run does not stop the others.
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import psutil
 
 from experiments.design import recorded_steps
+from experiments.store import encode_run
 from model.scenario import Scenario
 from model.simulate import model_table, provenance, run_model
 
@@ -30,6 +33,13 @@ class RunTask:
     events: tuple[tuple[int, str, dict[str, Any]], ...] = ()
     record: str | int = "every_step"
     metrics: tuple[str, ...] | None = None
+    timeout: float | None = None  # seconds; checked after every step
+    label: dict[str, Any] | None = None  # with ``identity``: the worker encodes the run's file itself
+    identity: dict[str, Any] | None = None
+
+
+class RunTimeout(Exception):
+    """A run took longer than its task's ``timeout``."""
 
 
 @dataclass
@@ -41,6 +51,8 @@ class RunResult:
     error: dict[str, str] | None
     seconds: float
     provenance: dict[str, Any] | None = None
+    worker: tuple[int, float] | None = None  # (process id, resident memory in MiB after the run)
+    encoded: bytes | None = None  # the run's Parquet file (then ``table`` is None)
 
     @property
     def ok(self) -> bool:
@@ -49,7 +61,22 @@ class RunResult:
 
 def simulate_task(task: RunTask) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Build the model, schedule the spec's events, run it; return the kept table and provenance."""
-    model = run_model(task.scenario, steps=task.steps, seed=task.seed, params=task.params, events=task.events)
+    deadline = None if task.timeout is None else time.perf_counter() + task.timeout
+
+    def watch(model) -> None:
+        if deadline is not None and time.perf_counter() > deadline:
+            raise RunTimeout(
+                f"stopped after {model.steps} of {task.steps} steps: over the {task.timeout:g} s limit"
+            )
+
+    model = run_model(
+        task.scenario,
+        steps=task.steps,
+        seed=task.seed,
+        params=task.params,
+        events=task.events,
+        after_step=watch,
+    )
     table = model_table(model)
     if task.record != "every_step":
         table = table[table["step"].isin(recorded_steps(task.record, task.steps))]
@@ -69,5 +96,14 @@ def run_task(task: RunTask) -> RunResult:
             "message": str(exc),
             "traceback": traceback.format_exc(),
         }
-        return RunResult(task.run_id, None, error, time.perf_counter() - start)
-    return RunResult(task.run_id, table, None, time.perf_counter() - start, meta)
+        return RunResult(task.run_id, None, error, time.perf_counter() - start, worker=_worker())
+    if task.label is not None and task.identity is not None:  # encoded here, in parallel; less to send back
+        encoded = encode_run(task.label, table, task.identity, meta)
+        return RunResult(task.run_id, None, None, time.perf_counter() - start, None, _worker(), encoded)
+    return RunResult(task.run_id, table, None, time.perf_counter() - start, meta, _worker())
+
+
+def _worker() -> tuple[int, float]:
+    """This process's id and resident memory (a fresh handle: workers are forked after import)."""
+    pid = os.getpid()
+    return pid, psutil.Process(pid).memory_info().rss / 2**20

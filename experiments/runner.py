@@ -9,11 +9,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from experiments.design import Design, Run, build_design, model_inputs
+from experiments.design import LIMITS, Design, Limits, Run, model_inputs
 from experiments.evaluate import RunResult, RunTask, run_task
 from experiments.executors import Executor, SerialExecutor, WorkerLost
-from experiments.spec import ExperimentSpec
-from experiments.store import Store
+from experiments.spec import ExperimentSpec, SpecError
+from experiments.store import Plan, Store, StoreError, why
 from model.metrics import METRICS
 
 
@@ -29,8 +29,10 @@ class RunSummary:
     seconds: float
 
 
-def make_task(spec: ExperimentSpec, design: Design, run: Run) -> RunTask:
-    """The worker's task for one run of the design."""
+def make_task(
+    spec: ExperimentSpec, design: Design, run: Run, timeout: float | None = None, store: Store | None = None
+) -> RunTask:
+    """The worker's task for one run of the design (with ``store``: the worker encodes the run's file)."""
     params, events = model_inputs(spec, design.conditions[run.condition])
     metrics = None if spec.metrics == tuple(METRICS) else spec.metrics
     return RunTask(
@@ -42,6 +44,9 @@ def make_task(spec: ExperimentSpec, design: Design, run: Run) -> RunTask:
         events=events,
         record=spec.record,
         metrics=metrics,
+        timeout=timeout,
+        label=None if store is None else store.label(run),
+        identity=None if store is None else store.identity(run),
     )
 
 
@@ -54,6 +59,9 @@ def run_experiment(
     progress: bool = True,
     design: Design | None = None,
     task_fn: Callable[[RunTask], RunResult] = run_task,
+    limits: Limits | None = LIMITS,
+    confirm: Callable[[Plan], None] | None = None,
+    run_timeout: float | None = None,
 ) -> RunSummary:
     """Run every run of ``spec`` that ``out`` does not hold yet, writing each as it finishes.
 
@@ -61,25 +69,35 @@ def run_experiment(
         spec: a validated spec (``load_spec``).
         out: the results directory (created; must be empty or hold this experiment).
         executor: where runs execute (default: serially in this process).
-        resume: continue an experiment already in ``out`` (refused if its spec changed).
+        resume: continue an experiment already in ``out``, running only what is missing;
+            more replications, samples (Sobol, Morris, Monte Carlo) or levels extend it.
+            Any other change of the spec is refused.
         progress: show a progress bar (runs done, failures, ETA) on stderr.
-        design: ``build_design(spec)`` if already built.
+        design: ``build_design(spec)`` if already built (used for a new directory).
         task_fn: what evaluates one run (a picklable module-level function); the
             model by default, swappable like an EMA Workbench model function.
+        limits: design sizes refused unless lifted (``None``: no limits).
+        confirm: called with the plan before anything is written; raise to stop.
+        run_timeout: seconds after which a run is stopped and recorded as failed.
 
     Raises:
-        SpecError: an invalid design, or ``out`` holds something else.
+        SpecError: an invalid or too large design; ``StoreError`` (a ``SpecError``) when
+            ``out`` holds something else, is busy, damaged, or cannot be written.
     """
+    if not isinstance(spec, ExperimentSpec):
+        raise SpecError(
+            f"run_experiment needs a spec from load_spec(path), got {type(spec).__name__} {spec!r:.60}"
+        )
     start = time.perf_counter()
-    design = design or build_design(spec)
-    store = Store.open(out, spec, design, resume=resume)
+    store, plan = Store.open(out, spec, resume=resume, design=design, limits=limits, confirm=confirm)
+    design = plan.design
     executor = executor or SerialExecutor()
+    finished = failed = 0
     try:
-        pending = store.pending()
+        pending = plan.pending
         runs = {r.run_id: r for r in pending}
-        tasks = (make_task(spec, design, r) for r in pending)
+        tasks = (make_task(spec, design, r, run_timeout, store) for r in pending)
         skipped = len(design.runs) - len(pending)
-        finished = failed = 0
         with tqdm(
             total=len(design.runs),
             initial=skipped,
@@ -92,13 +110,20 @@ def run_experiment(
             bar.set_postfix(failed=0)
             for task, outcome in executor.run(task_fn, tasks):
                 run = runs[task.run_id]
-                if isinstance(outcome, RunResult) and outcome.ok:
-                    store.write_run(run, outcome.table, outcome.provenance)
-                    finished += 1
-                else:
-                    store.write_failure(run, _error(outcome))
-                    failed += 1
-                    bar.set_postfix(failed=failed, refresh=False)
+                try:
+                    if isinstance(outcome, RunResult) and outcome.ok:
+                        store.write_run(run, outcome.table, outcome.provenance, encoded=outcome.encoded)
+                        finished += 1
+                    else:
+                        store.write_failure(run, _error(outcome))
+                        failed += 1
+                        bar.set_postfix(failed=failed, refresh=False)
+                except OSError as exc:
+                    saved = skipped + finished
+                    raise StoreError(
+                        f"cannot write to {store.root}: {why(exc)}; {saved} of {len(design.runs)} "
+                        "runs are saved there; make room and continue with --resume"
+                    ) from None
                 bar.update()
     finally:
         store.close()

@@ -2,7 +2,8 @@
 
 A spec names a scenario, a horizon, replications and a master seed, then either a
 full-factorial grid (``[parameters]``) or a sampled design (``[sampling]``), plus
-optional ``[constants]``, scheduled ``[[events]]`` and ``[report]`` settings::
+optional ``[constants]``, scheduled ``[[events]]``, derived ``[outcomes]`` and ``[report]``
+settings::
 
     [experiment]
     name = "commitment_vs_staffing"
@@ -32,11 +33,13 @@ import difflib
 import hashlib
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from experiments.outcomes import Outcome, OutcomeError, check_recorded, parse_outcomes, resolve
 from model.events import EVENTS, check_event
 from model.metrics import METRICS
 from model.params import SPECS, ParameterError, closest, coerce, make_params
@@ -47,7 +50,7 @@ class SpecError(ValueError):
     """An experiment spec that cannot be read or does not make sense."""
 
 
-SECTIONS = ("experiment", "parameters", "sampling", "constants", "events", "report")
+SECTIONS = ("experiment", "parameters", "sampling", "constants", "events", "outcomes", "report")
 EXPERIMENT_KEYS = (
     "name",
     "description",
@@ -59,8 +62,12 @@ EXPERIMENT_KEYS = (
     "metrics",
     "common_random_numbers",
 )
-METHODS = ("lhs", "sobol", "morris")
+METHODS = ("lhs", "sobol", "morris", "montecarlo")
+GROWABLE = ("sobol", "morris", "montecarlo")  # their first N conditions stay the same when N grows
 SAMPLING_KEYS = ("method", "samples", "ranges", "second_order", "levels")
+REPORT_KEYS = ("outcomes", "discovery")
+DISCOVERY_KEYS = ("outcome", "below", "above")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # a file name: no separators, no leading dot
 DEFAULT_OUTCOMES = ("nps", "cumulative_profit", "culture_mean", "active_customers")
 
 
@@ -102,6 +109,18 @@ class Sampling:
 
 
 @dataclass(frozen=True)
+class Discovery:
+    """Scenario discovery settings: runs whose ``outcome`` is below (or above) ``threshold`` are of interest."""
+
+    outcome: str
+    threshold: float
+    below: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"outcome": self.outcome, ("below" if self.below else "above"): self.threshold}
+
+
+@dataclass(frozen=True)
 class ExperimentSpec:
     """A validated experiment spec."""
 
@@ -118,7 +137,9 @@ class ExperimentSpec:
     events: tuple[EventSpec, ...] = ()
     common_random_numbers: bool = True
     description: str = ""
-    outcomes: tuple[str, ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
+    declared: dict[str, Outcome] = field(default_factory=dict)
+    discovery: Discovery | None = None
     source: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -158,8 +179,34 @@ class ExperimentSpec:
 
     def fingerprint(self) -> str:
         """A hash of ``as_dict()``: equal fingerprints mean equal results."""
-        text = json.dumps(self.as_dict(), sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return _hash(self.as_dict())
+
+    def core_fingerprint(self) -> str:
+        """A hash of what no extension may change: ``as_dict()`` without the replications,
+        the grid's levels and a growable sample's size. Every run file carries it."""
+        return _hash(core_dict(self.as_dict()))
+
+    def report_dict(self) -> dict[str, Any]:
+        """The analysis settings (``[outcomes]``, ``[report]``): they never change a run."""
+        return {
+            "outcomes": [o.name for o in self.outcomes],
+            "declared": {name: o.as_dict() for name, o in self.declared.items()},
+            "discovery": None if self.discovery is None else self.discovery.as_dict(),
+        }
+
+
+def core_dict(spec: dict[str, Any]) -> dict[str, Any]:
+    """A spec's ``as_dict()`` without the parts an experiment may grow."""
+    core = {**spec, "replications": None}
+    core["factors"] = [{**f, "levels": None} for f in spec["factors"]]
+    sampling = spec.get("sampling")
+    if sampling is not None and sampling["method"] in GROWABLE:
+        core["sampling"] = {**sampling, "samples": None}
+    return core
+
+
+def _hash(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def load_spec(path: str | Path) -> ExperimentSpec:
@@ -171,11 +218,18 @@ def load_spec(path: str | Path) -> ExperimentSpec:
     path = Path(path)
     if not path.is_file():
         raise SpecError(f"spec file '{path}' does not exist")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{path.name}: not UTF-8 text (byte {exc.start}); save the spec as UTF-8") from None
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot be read: {exc.strerror}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path.name}: malformed TOML: {exc}") from None
+    except RecursionError:
+        raise SpecError(f"{path.name}: malformed TOML: arrays or tables nested too deeply") from None
     try:
         return parse_spec(data, base_dir=path.parent, source=text)
     except SpecError as exc:
@@ -190,8 +244,11 @@ def parse_spec(data: dict[str, Any], *, base_dir: Path | None = None, source: st
         raise SpecError("missing [experiment] section")
     _check_keys(exp, EXPERIMENT_KEYS, "key", "experiment.")
     name = exp.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise SpecError("experiment.name must be a non-empty string")
+    if not isinstance(name, str) or not NAME.fullmatch(name.strip()) or ".." in name:
+        raise SpecError(
+            f"experiment.name must be a plain name of letters, digits, '_', '-' or '.' (it names the "
+            f"results folder), got {name!r}"
+        )
     scenario = _scenario(exp.get("scenario", "baseline"), base_dir)
     steps = _whole(exp.get("steps", scenario.steps), "experiment.steps", lo=1)
     replications = _whole(exp.get("replications", 1), "experiment.replications", lo=1)
@@ -223,18 +280,7 @@ def parse_spec(data: dict[str, Any], *, base_dir: Path | None = None, source: st
         if e.step is not None and not 0 <= e.step <= steps:
             raise SpecError(f"event '{e.name or e.type}': step {e.step} is outside 0..{steps}")
 
-    report = data.get("report", {})
-    if not isinstance(report, dict):
-        raise SpecError("[report] must be a table")
-    _check_keys(report, ("outcomes",), "key", "report.")
-    outcomes = _metric_list(report.get("outcomes"), "report.outcomes")
-    if outcomes:
-        missing = [m for m in outcomes if m not in metrics]
-        if missing:
-            raise SpecError(f"report.outcomes {missing} are not recorded; add them to experiment.metrics")
-    else:
-        defaults = tuple(m for m in DEFAULT_OUTCOMES if m in metrics)
-        outcomes = metrics if len(metrics) <= len(DEFAULT_OUTCOMES) else defaults or metrics[:4]
+    declared, outcomes, discovery = _analysis(data, metrics, record, steps)
     return ExperimentSpec(
         name=name.strip(),
         scenario=scenario,
@@ -250,8 +296,62 @@ def parse_spec(data: dict[str, Any], *, base_dir: Path | None = None, source: st
         common_random_numbers=crn,
         description=str(exp.get("description", "")),
         outcomes=outcomes,
+        declared=declared,
+        discovery=discovery,
         source=source,
     )
+
+
+def _analysis(
+    data: dict[str, Any], metrics: tuple[str, ...], record: str | int, steps: int
+) -> tuple[dict[str, Outcome], tuple[Outcome, ...], Discovery | None]:
+    """``[outcomes]`` and ``[report]``: what the analysis computes (never part of a run)."""
+    from experiments.design import recorded_steps
+
+    report = data.get("report", {})
+    if not isinstance(report, dict):
+        raise SpecError("[report] must be a table")
+    _check_keys(report, REPORT_KEYS, "key", "report.")
+    kept = recorded_steps(record, steps)
+    try:
+        declared = parse_outcomes(data.get("outcomes", {}), steps)
+        for outcome in declared.values():
+            check_recorded(outcome, metrics, kept, f"outcomes.{outcome.name}")
+        names = report.get("outcomes")
+        if names is not None:
+            if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+                raise SpecError("report.outcomes must be a non-empty list of metric or outcome names")
+            if len(set(names)) != len(names):
+                raise SpecError("report.outcomes lists a name twice")
+        elif declared:
+            names = list(declared)
+        else:
+            defaults = [m for m in DEFAULT_OUTCOMES if m in metrics]
+            names = list(metrics) if len(metrics) <= len(DEFAULT_OUTCOMES) else defaults or list(metrics[:4])
+        outcomes = resolve(names, declared, "report.outcomes")
+        for outcome in outcomes:
+            check_recorded(outcome, metrics, kept, f"report.outcomes: {outcome.name}")
+    except OutcomeError as exc:
+        raise SpecError(str(exc)) from None
+    return declared, outcomes, _discovery(report.get("discovery"), outcomes)
+
+
+def _discovery(table: Any, outcomes: tuple[Outcome, ...]) -> Discovery | None:
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise SpecError('report.discovery must be a table like { outcome = "nps", below = 0 }')
+    _check_keys(table, DISCOVERY_KEYS, "key", "report.discovery.")
+    names = [o.name for o in outcomes]
+    if table.get("outcome") not in names:
+        raise SpecError(f"report.discovery.outcome must be one of report.outcomes ({', '.join(names)})")
+    if ("below" in table) == ("above" in table):
+        raise SpecError("report.discovery needs exactly one of below = <number> or above = <number>")
+    below = "below" in table
+    threshold = _number(
+        table["below" if below else "above"], "report.discovery." + ("below" if below else "above")
+    )
+    return Discovery(table["outcome"], float(threshold), below)
 
 
 # ---------------------------------------------------------------- pieces

@@ -16,6 +16,21 @@ from scipy.special import expit
 from model.params import Params
 from model.sampling import thinned
 
+# Managers further up than this many levels, and than their weight allows (below
+# ``UPWARD_TOLERANCE``), are left out of ``upward_matrix``: a row then costs at most
+# ``upward_reach(top_reach)`` entries however deep the chart.
+UPWARD_LEVELS = 64
+UPWARD_TOLERANCE = 1e-12
+
+
+def upward_reach(top_reach: float) -> int:
+    """How many managers up ``upward_matrix`` looks: at least ``UPWARD_LEVELS``, and
+    far enough that the weight left out, ``top_reach`` to that power, is below
+    ``UPWARD_TOLERANCE``."""
+    if top_reach <= 0.0:
+        return UPWARD_LEVELS
+    return max(UPWARD_LEVELS, math.ceil(math.log(UPWARD_TOLERANCE) / math.log(top_reach)))
+
 
 def upward_matrix(parent: np.ndarray, depth: np.ndarray, top_reach: float) -> sp.csr_matrix:
     """The weights of ``upward_view``, solving ``u_i = (1 - top_reach) c[manager] +
@@ -23,21 +38,31 @@ def upward_matrix(parent: np.ndarray, depth: np.ndarray, top_reach: float) -> sp
 
     Row ``i`` holds ``(1 - top_reach) top_reach^(k-1)`` for the manager ``k``
     levels above and, for the CEO at depth ``d``, what is left: ``top_reach^(d-1)``.
+    In a chart deeper than ``K = upward_reach(top_reach)`` levels, the manager
+    ``K`` levels up stands for everyone above them (takes what is left,
+    ``top_reach^(K-1)``), which moves ``u`` by at most ``top_reach^K`` (below
+    ``UPWARD_TOLERANCE``): memory stays ``O(n K)``, not ``O(n depth)``.
     Built once per org chart and ``top_reach``.
     """
     n = len(parent)
+    reach = upward_reach(top_reach)
+    kept = np.where(depth == 0, 1, np.minimum(depth, reach))  # entries per row
+    indptr = np.concatenate(([0], np.cumsum(kept)))
+    indices = np.empty(indptr[-1], dtype=np.int32 if n < 2**31 else np.int64)
+    data = np.empty(indptr[-1])
     top = np.flatnonzero(depth == 0)
-    rows, cols, vals = [top], [top], [np.ones(len(top))]
+    indices[indptr[top]], data[indptr[top]] = top, 1.0
     node = np.flatnonzero(depth > 0)
     above, k = parent[node], 1
-    while len(node):
-        top = depth[node] == k  # the manager k levels above is the CEO
-        vals.append(np.where(top, 1.0, 1.0 - top_reach) * top_reach ** (k - 1))
-        rows.append(node)
-        cols.append(above)
-        node, above, k = node[~top], parent[above[~top]], k + 1
-    data = np.concatenate(vals)
-    return sp.csr_matrix((data, (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
+    while len(node):  # each row's entry for the manager k levels up
+        last = kept[node] == k  # the CEO, or the farthest manager kept
+        at = indptr[node + 1] - k  # farthest first: columns ascend (managers precede reports)
+        indices[at] = above
+        data[at] = np.where(last, 1.0, 1.0 - top_reach) * top_reach ** (k - 1)
+        node, above, k = node[~last], parent[above[~last]], k + 1
+    matrix = sp.csr_matrix((data, indices, indptr), shape=(n, n))
+    matrix.sort_indices()  # canonical, as sums in culture_map expect (a no-op in breadth-first order)
+    return matrix
 
 
 def upward_view(c: np.ndarray, upward: sp.csr_matrix) -> np.ndarray:

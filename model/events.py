@@ -66,6 +66,29 @@ def outsource_logistics(model, reliability: float = 0.75) -> None:
     model.set_params(partner_reliability=reliability)
 
 
+def market_shock(model, demand: float = 0.7) -> None:
+    """A market shock (a recession, a new competitor): from now on customers buy
+    ``demand`` times as often and marketing wins ``demand`` times as many prospects
+    (below 1 a downturn, above 1 a recovery), until another shock."""
+    p = model.p
+    model.set_params(purchase_rate=min(1.0, p.purchase_rate * demand), bass_p=min(1.0, p.bass_p * demand))
+
+
+def partner_failure(model, reliability: float = 0.5) -> None:
+    """The logistics partner fails: on-time delivery falls to ``reliability`` (if it was
+    higher) and stays there until the firm changes partner or contract."""
+    model.set_params(partner_reliability=min(model.p.partner_reliability, reliability))
+
+
+def viral_complaint(model, share: float = 0.2) -> None:
+    """A complaint about the firm goes viral: a random ``share`` of the market,
+    customers and prospects alike, hear one more warning (remembered and fading as
+    word of mouth is)."""
+    warnings = model.market.warnings
+    heard = model.rng.choice(len(warnings), size=int(round(share * len(warnings))), replace=False)
+    warnings[heard] += 1.0
+
+
 @dataclass(frozen=True)
 class Option:
     """One option of an event: its label, and its range for a number (``whole``: a
@@ -81,7 +104,9 @@ class Option:
     def check(self, event: str, key: str, value: object) -> None:
         """Raise ``ParameterError`` if ``value`` is not valid for this option."""
         if self.departments:
-            if not isinstance(value, list) or any(d not in DEPT_INDEX for d in value):
+            if not isinstance(value, list) or any(
+                not isinstance(d, str) or d not in DEPT_INDEX for d in value
+            ):
                 raise ParameterError(f"event {event}: departments must be a list of {', '.join(DEPARTMENTS)}")
         elif isinstance(value, bool) or not isinstance(value, int | float):
             raise ParameterError(f"event {event}: option '{key}' must be a number")
@@ -187,6 +212,25 @@ EVENTS: dict[str, Event] = {
             "Logistics goes to an outside partner: its staff leave, on-time delivery becomes "
             "{reliability:.0%}.",
             {"reliability": Option("The partner's on-time delivery")},
+        ),
+        Event(
+            market_shock,
+            "Market shock",
+            "The market turns: customers buy {demand:.0%} as often as before and marketing wins "
+            "{demand:.0%} as many prospects.",
+            {"demand": Option("Demand against before", lo=0.1, hi=2.0)},
+        ),
+        Event(
+            partner_failure,
+            "Partner failure",
+            "The logistics partner fails: on-time delivery falls to {reliability:.0%}.",
+            {"reliability": Option("On-time delivery after the failure")},
+        ),
+        Event(
+            viral_complaint,
+            "Viral complaint",
+            "A complaint goes viral: {share:.0%} of the market hear a warning about the firm.",
+            {"share": Option("Share of the market who hear it")},
         ),
     )
 }

@@ -8,6 +8,7 @@ their reports; the networkx graph is built from those arrays on demand.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,8 +17,11 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import breadth_first_order
 
 from model.departments import DEPARTMENTS, DEPT_INDEX, LEVELS
+from model.files import decode, read_bytes, shown
+from model.limits import LIMITS, Limits, check
 
 EXECUTIVE, MANAGER, STAFF = range(3)
 BIG_TEAM = 64  # above this size, peer ties are drawn per person, not per pair
@@ -38,6 +42,7 @@ class Org:
         level: 0 executive, 1 manager, 2 staff.
         depth: distance from the CEO.
         ties: symmetric 0/1 sparse matrix of informal ties (peers, cross-department).
+        chart: the imported org chart's provenance (``Chart.provenance``); None when generated.
     """
 
     ids: np.ndarray
@@ -46,6 +51,7 @@ class Org:
     level: np.ndarray
     depth: np.ndarray
     ties: sp.csr_matrix
+    chart: dict | None = None
 
     @property
     def size(self) -> int:
@@ -177,9 +183,7 @@ def from_parents(
     parent = np.where(parent[order] >= 0, rank[np.maximum(parent[order], 0)], -1)
     dept = dept[order]
     ids = ids[order]
-    depth = np.zeros(n, dtype=np.int64)
-    for i in range(1, n):  # parents precede children in BFS order
-        depth[i] = depth[parent[i]] + 1
+    depth = _depths(parent, np.arange(n))  # now in breadth-first order
     if level is None:
         has_reports = np.bincount(parent[parent >= 0], minlength=n) > 0
         level = np.where(depth <= 1, EXECUTIVE, np.where(has_reports, MANAGER, STAFF))
@@ -193,23 +197,12 @@ def _bfs_order(parent: np.ndarray) -> np.ndarray:
     """Breadth-first order from the single root, siblings in their given order.
 
     Returns only the employees reachable from the root: fewer than all of them
-    means the reporting lines contain a cycle.
+    means the reporting lines contain a cycle. O(n) however deep the chart.
     """
     n = len(parent)
-    kids = np.argsort(parent, kind="stable")  # the root (-1) first, then by parent
-    counts = np.bincount(parent[parent >= 0], minlength=n)
-    first = np.concatenate(([1], 1 + np.cumsum(counts)[:-1]))
-    frontier = kids[:1]
-    levels = [frontier]
-    while len(frontier):
-        c = counts[frontier]
-        if c.sum() == 0:
-            break
-        starts = np.repeat(first[frontier], c)
-        offsets = np.arange(c.sum()) - np.repeat(np.cumsum(c) - c, c)
-        frontier = kids[starts + offsets]
-        levels.append(frontier)
-    return np.concatenate(levels)
+    child = np.flatnonzero(parent >= 0)
+    reports = sp.csr_matrix((np.ones(len(child)), (parent[child], child)), shape=(n, n))
+    return breadth_first_order(reports, int(np.flatnonzero(parent < 0)[0]), return_predecessors=False)
 
 
 def informal_ties(
@@ -281,106 +274,172 @@ _ALIASES = {
 _ROLE_ALIASES = {"exec": "executive", "executive": "executive", "manager": "manager", "staff": "staff"}
 
 
+def _q(text: str) -> str:
+    """``text`` quoted for a message, cut to one short line."""
+    text = " ".join(str(text).split())
+    return f"'{text}'" if len(text) <= 40 else f"'{text[:37]}...'"
+
+
 def _department(name: str, where: str) -> int:
     key = _ALIASES.get(name.strip().lower(), name.strip().lower())
     if key not in DEPT_INDEX:
-        raise OrgChartError(f"{where}: unknown department '{name}' (known: {', '.join(DEPARTMENTS)})")
+        raise OrgChartError(f"{where}: unknown department {_q(name)} (known: {', '.join(DEPARTMENTS)})")
     return DEPT_INDEX[key]
 
 
-def load_org_chart(path: str | Path, peer_ties: float, cross_ties: float, rng: np.random.Generator) -> Org:
-    """Load an org chart from CSV (``id,manager_id,department[,role]``) or GraphML.
+@dataclass(eq=False, frozen=True)
+class Chart:
+    """An org chart read from a file and checked, before informal ties are drawn.
+
+    Attributes:
+        ids, parent, dept: each employee's id, manager's index (-1 for the root) and
+            department index, in the file's order.
+        level: each employee's level from the chart's roles; None when it gives none.
+        provenance: the file's name, path, size in bytes and SHA-256, and the
+            chart's employees and levels of management.
+    """
+
+    ids: np.ndarray
+    parent: np.ndarray
+    dept: np.ndarray
+    level: np.ndarray | None
+    provenance: dict
+
+
+def read_org_chart(path: str | Path, limits: Limits | None = LIMITS) -> Chart:
+    """Read and check an org chart: CSV (``id,manager_id,department[,role]``) or GraphML.
+
+    A chart larger or deeper than ``limits`` allows is refused (``None``: no limits).
 
     Raises:
         OrgChartError: with a one-line reason for any malformed chart.
+        LimitError: a chart beyond ``limits``.
     """
     path = Path(path)
-    if not path.is_file():
-        raise OrgChartError(f"org chart '{path}' does not exist")
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        rows = _read_csv(path)
-    elif suffix == ".graphml":
-        rows = _read_graphml(path)
-    else:
-        raise OrgChartError(f"org chart '{path}': use a .csv or .graphml file")
-    ids, parent, dept, level = _validate_rows(rows, path.name)
-    return from_parents(ids, parent, dept, level, peer_ties, cross_ties, rng)
+    if suffix not in (".csv", ".graphml"):
+        raise OrgChartError(f"org chart '{shown(path)}': use a .csv or .graphml file")
+    if limits is not None and path.is_file():
+        check(f"org chart '{path.name}': its size", path.stat().st_size, limits.org_chart_bytes, "bytes")
+    data = read_bytes(path, "org chart", OrgChartError)
+    rows = _read_csv(data, path.name) if suffix == ".csv" else _read_graphml(data, path.name)
+    if limits is not None:
+        check(f"org chart '{path.name}': its employees", len(rows), limits.employees, "employees")
+    ids, parent, dept, level, order = _validate_rows(rows, path.name)
+    levels = int(_depths(parent, order).max()) + 1
+    if limits is not None:
+        check(f"org chart '{path.name}': its levels of management", levels, limits.org_levels, "levels")
+    provenance = {
+        "file": path.name,
+        "path": str(path),
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "employees": len(rows),
+        "levels": levels,
+    }
+    return Chart(ids, parent, dept, level, provenance)
 
 
-def _read_csv(path: Path) -> list[tuple[str, str, str, str, str]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise OrgChartError(
-            f"{path.name}: not UTF-8 text (save the chart as UTF-8 CSV): {exc.reason}"
-        ) from None
+def load_org_chart(
+    chart: str | Path | Chart, peer_ties: float, cross_ties: float, rng: np.random.Generator
+) -> Org:
+    """The organisation of an org chart (a file, read with the default limits, or a
+    ``Chart`` already read), with informal ties drawn from ``rng``.
+
+    Raises:
+        OrgChartError: with a one-line reason for any malformed chart.
+        LimitError: a file beyond the default limits (see ``read_org_chart``).
+    """
+    if not isinstance(chart, Chart):
+        chart = read_org_chart(chart)
+    org = from_parents(chart.ids, chart.parent, chart.dept, chart.level, peer_ties, cross_ties, rng)
+    org.chart = dict(chart.provenance)
+    return org
+
+
+def _read_csv(data: bytes, name: str) -> list[tuple[str, str, str, str, str]]:
+    text = decode(data, name, OrgChartError, encoding="utf-8-sig")
     if not text.strip():
-        raise OrgChartError(f"{path.name}: the file is empty")
-    reader = csv.DictReader(io.StringIO(text))
-    cols = [c.strip().lower() for c in (reader.fieldnames or [])]
+        raise OrgChartError(f"{name}: the file is empty")
+    reader = csv.DictReader(io.StringIO(text), strict=True)
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise OrgChartError(f"{name} line 1: not readable as CSV ({exc})") from None
+    cols = [c.strip().lower() for c in header]
     need = ["id", "manager_id", "department"]
     if any(c not in cols for c in need) or any(c not in need + ["role"] for c in cols):
         raise OrgChartError(
-            f"{path.name}: columns must be id,manager_id,department[,role], got {','.join(cols)}"
+            f"{name}: columns must be id,manager_id,department[,role], got {_q(','.join(cols))}"
         )
     reader.fieldnames = cols
-    rows = []
-    for line, row in enumerate(reader, start=2):
-        if None in row:
-            raise OrgChartError(f"{path.name} line {line}: more fields than the header's columns")
-        rows.append(
-            (
-                (row["id"] or "").strip(),
-                (row["manager_id"] or "").strip(),
-                (row["department"] or "").strip(),
-                (row.get("role") or "").strip(),
-                f"{path.name} line {line}",
+    rows, line = [], 1
+    try:
+        for row in reader:
+            line = reader.line_num
+            if None in row:
+                raise OrgChartError(f"{name} line {line}: more fields than the header's columns")
+            rows.append(
+                (
+                    (row["id"] or "").strip(),
+                    (row["manager_id"] or "").strip(),
+                    (row["department"] or "").strip(),
+                    (row.get("role") or "").strip(),
+                    f"{name} line {line}",
+                )
             )
-        )
+    except csv.Error as exc:  # in the row after the last one read
+        if "field larger than field limit" in str(exc):
+            raise OrgChartError(
+                f"{name} line {line + 1}: a field longer than {csv.field_size_limit():,} characters; "
+                "a chart's fields are ids, managers' ids, departments and roles"
+            ) from None
+        raise OrgChartError(f"{name} line {line + 1}: not readable as CSV ({exc})") from None
     if not rows:
-        raise OrgChartError(f"{path.name}: the chart has a header but no employees")
+        raise OrgChartError(f"{name}: the chart has a header but no employees")
     return rows
 
 
-def _read_graphml(path: Path) -> list[tuple[str, str, str, str, str]]:
+def _read_graphml(data: bytes, name: str) -> list[tuple[str, str, str, str, str]]:
     try:
-        g = nx.read_graphml(path)
+        g = nx.read_graphml(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - any parse failure is the user's file
-        raise OrgChartError(f"{path.name}: not a readable GraphML file ({exc})") from None
+        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise OrgChartError(f"{name}: not a readable GraphML file ({reason})") from None
     if g.number_of_nodes() == 0:
-        raise OrgChartError(f"{path.name}: the chart has no employees")
+        raise OrgChartError(f"{name}: the chart has no employees")
     g = nx.DiGraph(g) if g.is_directed() else None
     if g is None:
-        raise OrgChartError(f"{path.name}: edges must be directed manager -> report")
+        raise OrgChartError(f"{name}: edges must be directed manager -> report")
     rows = []
     for v in g.nodes:
         managers = list(g.predecessors(v))
         if len(managers) > 1:
-            raise OrgChartError(f"{path.name}: employee '{v}' has several managers")
+            raise OrgChartError(f"{name}: employee {_q(v)} has several managers")
         data = g.nodes[v]
         if "department" not in data:
-            raise OrgChartError(f"{path.name}: employee '{v}' has no 'department' attribute")
+            raise OrgChartError(f"{name}: employee {_q(v)} has no 'department' attribute")
         rows.append(
             (
                 str(v),
                 str(managers[0]) if managers else "",
                 str(data["department"]),
                 str(data.get("role", "")),
-                f"{path.name} node '{v}'",
+                f"{name} node {_q(v)}",
             )
         )
     return rows
 
 
 def _validate_rows(rows, name: str):
+    """Arrays of a chart's rows, and its breadth-first order, once every row is checked."""
     ids = [r[0] for r in rows]
     index: dict[str, int] = {}
     for i, (eid, _, _, _, where) in enumerate(rows):
         if not eid:
             raise OrgChartError(f"{where}: empty id")
         if eid in index:
-            raise OrgChartError(f"{where}: duplicate id '{eid}'")
+            raise OrgChartError(f"{where}: duplicate id {_q(eid)}")
         index[eid] = i
     n = len(rows)
     parent = np.full(n, -1, dtype=np.int64)
@@ -389,25 +448,34 @@ def _validate_rows(rows, name: str):
     for i, (eid, mid, dname, role, where) in enumerate(rows):
         if mid:
             if mid not in index:
-                raise OrgChartError(f"{where}: manager '{mid}' of '{eid}' is not in the chart")
+                raise OrgChartError(f"{where}: manager {_q(mid)} of {_q(eid)} is not in the chart")
             if mid == eid:
-                raise OrgChartError(f"{where}: '{eid}' is their own manager")
+                raise OrgChartError(f"{where}: {_q(eid)} is their own manager")
             parent[i] = index[mid]
         dept[i] = _department(dname, where)
         if role and role.lower() not in _ROLE_ALIASES:
-            raise OrgChartError(f"{where}: unknown role '{role}' (use executive, manager or staff)")
+            raise OrgChartError(f"{where}: unknown role {_q(role)} (use executive, manager or staff)")
         roles.append(role.lower())
     roots = np.flatnonzero(parent < 0)
     if len(roots) == 0:
         raise OrgChartError(f"{name}: no root (everyone has a manager, so the chart has a cycle)")
     if len(roots) > 1:
-        shown = ", ".join(f"'{ids[r]}'" for r in roots[:5])
+        shown = ", ".join(_q(ids[r]) for r in roots[:5])
         raise OrgChartError(f"{name}: several roots ({shown}); exactly one person may have no manager")
-    if len(_bfs_order(parent)) < n:
+    order = _bfs_order(parent)
+    if len(order) < n:
         raise OrgChartError(f"{name}: the reporting lines contain a cycle")
     level = None
     if any(roles):
         if not all(roles):
             raise OrgChartError(f"{name}: give a role for everyone or for no one")
         level = np.array([LEVELS.index(_ROLE_ALIASES[r]) for r in roles], dtype=np.int64)
-    return np.array(ids, dtype=object), parent, dept, level
+    return np.array(ids, dtype=object), parent, dept, level, order
+
+
+def _depths(parent: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Each employee's distance from the root, given a breadth-first ``order``."""
+    up, depth = parent.tolist(), [0] * len(parent)
+    for v in order[1:].tolist():
+        depth[v] = depth[up[v]] + 1
+    return np.array(depth, dtype=np.int64)

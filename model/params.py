@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import typing
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
@@ -1426,6 +1427,9 @@ def closest(name: str) -> str:
 def coerce(values: dict[str, Any]) -> dict[str, Any]:
     """Check names and convert values to each parameter's type.
 
+    Text is read as a number only when written the plain ASCII way (``0.5``,
+    ``300``, ``1e6``): ``float`` would also take full-width digits and ``3_00``.
+
     Raises:
         ParameterError: for an unknown name or a value that is not a number.
     """
@@ -1433,21 +1437,43 @@ def coerce(values: dict[str, Any]) -> dict[str, Any]:
     for name, value in values.items():
         spec = SPECS.get(name)
         if spec is None:
-            raise ParameterError(f"unknown parameter '{name}'.{closest(name)}")
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise ParameterError(f"parameter '{name}' must be a number, got {value!r}")
-        try:
-            number = float(value)
-        except ValueError:
-            raise ParameterError(f"parameter '{name}' must be a number, got {value!r}") from None
-        if not math.isfinite(number):
-            raise ParameterError(f"parameter '{name}' must be a finite number, got {value!r}")
+            raise ParameterError(f"unknown parameter '{str(name)[:40]}'.{closest(str(name))}")
+        number = _number(name, value)
         if spec.integer:
             if number != int(number):
-                raise ParameterError(f"parameter '{name}' must be a whole number, got {value!r}")
+                raise ParameterError(f"parameter '{name}' must be a whole number, got {_shown(value)}")
             number = int(number)
         out[name] = number
     return out
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
+def _number(name: str, value: Any) -> float:
+    """``value`` (a number, or text holding one) as a finite float."""
+    if isinstance(value, str):
+        if not _NUMBER.fullmatch(value.strip()):
+            if value.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"):
+                raise ParameterError(f"parameter '{name}' must be a finite number, got {_shown(value)}")
+            raise ParameterError(
+                f"parameter '{name}' must be a number written like 0.5, 300 or 1e6, got {_shown(value)}"
+            )
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        raise ParameterError(f"parameter '{name}' must be a number, got {_shown(value)}")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        number = math.inf
+    if not math.isfinite(number):
+        raise ParameterError(f"parameter '{name}' must be a finite number, got {_shown(value)}")
+    return number
+
+
+def _shown(value: Any) -> str:
+    """A value as a message shows it (text quoted, dates as written), on one short line."""
+    text = repr(value) if isinstance(value, str | list | dict) else str(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def validate(params) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import os
 import platform
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -13,8 +15,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.files import check_writable, clean_temps, shown, temp_path, why
 from model.model import CultureModel
+from model.org import Chart
 from model.scenario import DEFAULT_STEPS, Scenario, load_scenario
+
+
+class OutputError(ValueError):
+    """An output file that cannot be written."""
+
 
 # An event scheduled by hand: (completed weeks, event name, options).
 ScheduledEvent = tuple[int, str, dict[str, Any]]
@@ -27,11 +36,13 @@ def run_model(
     seed: int | np.random.Generator | None = 0,
     params: dict[str, Any] | None = None,
     events: Iterable[ScheduledEvent] = (),
-    org_chart: str | Path | None = None,
+    org_chart: str | Path | Chart | None = None,
+    after_step: Callable[[CultureModel], None] | None = None,
 ) -> CultureModel:
     """Build a model of ``scenario`` (none: the defaults) with ``params`` over its
     parameters, schedule ``events`` beside its own, and run it for ``steps`` weeks
-    (default: the scenario's horizon). Every single run goes through here."""
+    (default: the scenario's horizon). Every single run goes through here.
+    ``after_step(model)`` is called after each week (e.g. to stop a run over its time)."""
     if scenario is not None and not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     model = CultureModel(scenario, rng=seed, org_chart=org_chart, **(params or {}))
@@ -41,22 +52,24 @@ def run_model(
         steps = scenario.steps if scenario is not None else DEFAULT_STEPS
     for _ in range(steps):
         model.step()
+        if after_step is not None:
+            after_step(model)
     return model
 
 
 def simulate(
-    scenario: str | Path = "baseline",
+    scenario: str | Path | Scenario = "baseline",
     *,
     steps: int | None = None,
     seed: int = 0,
     params: dict | None = None,
-    org_chart: str | Path | None = None,
+    org_chart: str | Path | Chart | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Run a scenario for ``steps`` weeks.
 
     Returns:
         (table with a ``step`` column then every metric, one row per step from 0;
-        metadata: scenario, seed, all parameter values, events, versions).
+        metadata: scenario, seed, all parameter values, events, org chart, versions).
     """
     model = run_model(scenario, steps=steps, seed=seed, params=params, org_chart=org_chart)
     return model_table(model), provenance(model, model.steps)
@@ -86,32 +99,79 @@ def versions() -> dict[str, str]:
 
 
 def provenance(model: CultureModel, steps: int) -> dict:
-    """Everything needed to reproduce a run."""
+    """Everything needed to reproduce a run (``org_chart``: the imported chart's file,
+    size and SHA-256, see ``model.org.Chart``; None for a generated organisation)."""
     return {
         "scenario": model.preset.name if model.preset else None,
         "seed": model.seed,
         "steps": steps,
         "parameters": model.p.as_dict(),
         "events": model.event_log,
+        "org_chart": model.org.chart,
         "versions": versions(),
     }
 
 
-def write_table(table: pd.DataFrame, meta: dict, out: Path) -> None:
-    """Write the table as CSV or Parquet, with the metadata in ``<out>.json``
-    (and, for Parquet, in the file's schema metadata too)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(meta, indent=2, default=str)
-    if out.suffix.lower() == ".parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+OUTPUT_SUFFIXES = (".csv", ".parquet")
 
-        arrow = pa.Table.from_pandas(table, preserve_index=False)
-        arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), b"cxlab": text.encode()})
-        pq.write_table(arrow, out)
-    else:
-        table.to_csv(out, index=False)
-    Path(f"{out}.json").write_text(text, encoding="utf-8")
+
+def check_output(out: Path) -> None:
+    """Fail now, before any work, if ``write_table`` could not write ``out``.
+
+    Raises:
+        OutputError: the wrong suffix, a directory in the way, a parent that is a
+            file, or a folder that cannot be written.
+    """
+    if out.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise OutputError(f"--out must end in .csv or .parquet, got '{out.name}'")
+    check_writable(out, "--out", OutputError)
+    check_writable(out.with_name(f"{out.name}.json"), "--out's metadata file", OutputError)
+
+
+def write_table(table: pd.DataFrame, meta: dict, out: Path) -> None:
+    """Write the table as CSV or Parquet with its metadata in ``<out>.json`` (and, for
+    Parquet, in the file's schema metadata too), so that a kill at any moment never
+    leaves data without the metadata that describes it.
+
+    Both files are written in full to temp files first; then the old data file goes,
+    the new metadata is renamed into place, and the new data last. Killed at any
+    point, ``out`` is either absent (perhaps with a metadata file alone) or complete,
+    with its own metadata beside it; the metadata holds the data file's size and
+    SHA-256 (``data_bytes``, ``data_sha256``) to check them against.
+
+    Raises:
+        OutputError: ``out`` cannot be written (the message says why); nothing is
+            left behind, and an earlier ``out`` stays as it was.
+    """
+    check_output(out)
+    sidecar = out.with_name(f"{out.name}.json")
+    clean_temps(out)
+    clean_temps(sidecar)
+    data, info = temp_path(out), temp_path(sidecar)
+    try:
+        if out.suffix.lower() == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            arrow = pa.Table.from_pandas(table, preserve_index=False)
+            text = json.dumps(meta, default=str).encode()
+            arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), b"cxlab": text})
+            pq.write_table(arrow, data)
+        else:
+            table.to_csv(data, index=False)
+        digest = hashlib.sha256(data.read_bytes()).hexdigest()
+        text = json.dumps(
+            {**meta, "data_bytes": data.stat().st_size, "data_sha256": digest}, indent=2, default=str
+        )
+        info.write_text(text, encoding="utf-8")
+        out.unlink(missing_ok=True)  # from here on, no data without its metadata
+        os.replace(info, sidecar)
+        os.replace(data, out)
+    except OSError as exc:
+        raise OutputError(f"cannot write --out '{shown(out)}': {why(exc)}") from None
+    finally:
+        data.unlink(missing_ok=True)
+        info.unlink(missing_ok=True)
 
 
 def summary(table: pd.DataFrame, meta: dict) -> str:

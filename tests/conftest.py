@@ -6,6 +6,9 @@ Sizes are overridden to keep the suite fast; every other value comes from
 
 from __future__ import annotations
 
+import errno
+import os
+import subprocess
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -77,3 +80,45 @@ def example_graphml() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+def fill(path: Path) -> None:
+    """Write ``path`` until its file system is full."""
+    with open(path, "wb", buffering=0) as f, pytest.raises(OSError) as info:
+        while True:
+            f.write(b"\0" * 4096)
+    assert info.value.errno == errno.ENOSPC
+
+
+@pytest.fixture
+def odd_disk():
+    """``odd_disk(folder, kind, size="64k")`` makes ``folder`` a ``"read-only"``, a
+    ``"full"`` or a ``"small"`` (``size``, empty) file system: a tmpfs mounted there
+    when running as root (as CI does); otherwise a folder without write permission
+    for read-only, and a skip for the others. Unmounted after the test."""
+    mounted: list[Path] = []
+    made: list[Path] = []
+
+    def make(folder: Path, kind: str, size: str = "64k") -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        made.append(folder)
+        if os.geteuid() != 0:
+            if kind != "read-only":
+                pytest.skip(f"a {kind} disk is a small tmpfs, and mounting one needs root")
+            folder.chmod(0o555)
+            return
+        options = f"size={size},ro" if kind == "read-only" else f"size={size}"
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+        mounted.append(folder)
+        if kind == "full":
+            fill(folder / "filler")
+
+    yield make
+    for folder in mounted:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+    for folder in made:
+        folder.chmod(0o755)  # so that pytest can remove it

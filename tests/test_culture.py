@@ -157,6 +157,34 @@ def test_upward_matrix_solves_the_level_by_level_recursion_on_a_generated_org(to
 
 
 # -------------------------------------------------------------- peer view
+@pytest.mark.parametrize("top_reach", [0.0, 0.5, 0.95])
+def test_upward_matrix_of_a_chart_deeper_than_its_reach_stays_within_the_tolerance(top_reach):
+    """A line of command 1500 deep: each row keeps at most ``upward_reach`` managers
+    (memory O(n K), not O(n depth)); rows within reach are exact, the others within
+    ``top_reach^K`` of the recursion's oracle."""
+    n, reach = 1500, culture.upward_reach(top_reach)
+    org = from_parents(
+        np.arange(n), np.arange(-1, n - 1), np.zeros(n, dtype=np.int64), None, 0, 0, np.random.default_rng(0)
+    )
+    c = np.random.default_rng(6).random(n)
+    u = c.copy()
+    for i in range(1, n):
+        u[i] = (1 - top_reach) * c[i - 1] + top_reach * u[i - 1]
+    upward = culture.upward_matrix(org.parent, org.depth, top_reach)
+    assert np.diff(upward.indptr).max() == reach < n
+    seen = culture.upward_view(c, upward)
+    assert np.allclose(seen[: reach + 1], u[: reach + 1], rtol=0, atol=1e-12)
+    assert np.abs(seen - u).max() <= top_reach**reach + 1e-12
+    assert np.allclose(upward.sum(axis=1), 1.0), "each row is a weighted mean"
+
+
+def test_upward_reach_keeps_what_weighs_more_than_the_tolerance():
+    assert culture.upward_reach(0.0) == culture.upward_reach(0.5) == culture.UPWARD_LEVELS
+    for top_reach in (0.7, 0.9, 0.95):
+        k = culture.upward_reach(top_reach)
+        assert top_reach**k <= culture.UPWARD_TOLERANCE < top_reach ** (k - 1)
+
+
 def test_peer_view_is_the_mean_of_present_ties():
     org = hand_org(*TEAM)
     view = peers([0.8, 0.6, 0.2, 0.4, 0.9], org, np.ones(5, dtype=bool))

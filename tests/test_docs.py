@@ -212,11 +212,15 @@ def command_lines(path: Path) -> list[str]:
     return lines
 
 
+def _subparsers(parser) -> dict:
+    """A parser's subcommands by name (empty when it has none)."""
+    action = next((a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"), None)
+    return dict(action.choices) if action else {}
+
+
 @pytest.fixture(scope="module")
 def subcommands() -> dict:
-    parser = build_parser()
-    action = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
-    return dict(action.choices)
+    return _subparsers(build_parser())
 
 
 @pytest.mark.parametrize("path", SNIPPET_FILES, ids=lambda p: p.name)
@@ -237,8 +241,10 @@ def test_every_run_py_option_in_commands_exists(path, subcommands):
             continue
         if at + 1 >= len(tokens) or tokens[at + 1] not in subcommands:
             continue  # the subcommand test reports it
-        parser = subcommands[tokens[at + 1]]
-        for token in tokens[at + 2 :]:
+        parser, rest = subcommands[tokens[at + 1]], tokens[at + 2 :]
+        while rest and (nested := _subparsers(parser)) and rest[0] in nested:  # run.py workshop new ...
+            parser, rest = nested[rest[0]], rest[1:]
+        for token in rest:
             option = token.split("=", 1)[0]
             if option.startswith("--") and option not in parser._option_string_actions:
                 wrong.append(f"run.py {tokens[at + 1]} {option}")

@@ -9,17 +9,16 @@ import subprocess
 import sys
 import time
 import warnings
-from dataclasses import replace
 from pathlib import Path
 
 import mesa
 import pandas as pd
 import pytest
+from experiments_support import CountingExecutor, flaky_task, write
 
 from cxlab.cli import main as cli_main
 from experiments import (
     ProcessExecutor,
-    SerialExecutor,
     SpecError,
     build_design,
     load_failures,
@@ -29,7 +28,7 @@ from experiments import (
     run_experiment,
 )
 from experiments.analysis import final_values, mean_interval
-from experiments.evaluate import RunResult, RunTask, run_task
+from experiments.evaluate import run_task
 from experiments.executors import WorkerLost
 from experiments.report import write_report
 from experiments.runner import make_task
@@ -56,35 +55,10 @@ FAILING = GRID.replace('name = "grid"', 'name = "failing"')
 FAILED_IDS = ["c2-r0", "c2-r1", "c3-r0", "c3-r1"]  # leadership_commitment = 0.8
 
 
-def flaky_task(task: RunTask) -> RunResult:
-    """``run_task``, but the model raises for leadership_commitment 0.8 (a stand-in for a model bug)."""
-    if task.params.get("leadership_commitment") == 0.8:
-        task = replace(task, params={**task.params, "n_employees": -1})
-    return run_task(task)
-
-
-def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def run_spec(tmp_path: Path, text: str, out: str = "out", **kwargs):
     spec = load_spec(write(tmp_path, text))
     summary = run_experiment(spec, tmp_path / out, progress=False, **kwargs)
     return spec, summary, tmp_path / out
-
-
-class CountingExecutor(SerialExecutor):
-    """A serial executor that remembers which runs it was given."""
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def run(self, fn, tasks):
-        for task in tasks:
-            self.seen.append(task.run_id)
-            yield task, fn(task)
 
 
 def crash_on_three(x: int) -> int:
@@ -190,7 +164,8 @@ def test_resume_reruns_a_run_file_that_does_not_read_back(tmp_path):
     before = load_results(out)
     (out / "runs" / "c1-r0.parquet").write_bytes(b"truncated by a crash")
     counting = CountingExecutor()
-    run_experiment(spec, out, executor=counting, resume=True, progress=False)
+    with pytest.warns(UserWarning, match=r"c1-r0.parquet is damaged .*moved to"):
+        run_experiment(spec, out, executor=counting, resume=True, progress=False)
     assert counting.seen == ["c1-r0"]
     pd.testing.assert_frame_equal(load_results(out), before)
 
@@ -213,8 +188,8 @@ def test_existing_results_are_protected(tmp_path):
     spec, _, out = run_spec(tmp_path, GRID)
     with pytest.raises(SpecError, match="use --resume"):
         run_experiment(spec, out, progress=False)
-    changed = load_spec(write(tmp_path, GRID.replace("replications = 2", "replications = 3"), "changed.toml"))
-    with pytest.raises(SpecError, match=r"spec changed.*replications: 2 -> 3"):
+    changed = load_spec(write(tmp_path, GRID.replace("steps = 6", "steps = 7"), "changed.toml"))
+    with pytest.raises(SpecError, match=r"spec changed.*steps: 6 -> 7"):
         run_experiment(changed, out, resume=True, progress=False)
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")

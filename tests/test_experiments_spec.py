@@ -164,7 +164,7 @@ def test_bad_specs_are_refused_with_a_clear_message(change, expected):
 @pytest.mark.parametrize(
     ("sampling", "expected"),
     [
-        ({"method": "montecarlo", "samples": 8, "ranges": {"empowerment": [0, 1]}}, "sampling.method"),
+        ({"method": "halton", "samples": 8, "ranges": {"empowerment": [0, 1]}}, "sampling.method"),
         ({"method": "lhs", "samples": 8, "ranges": {"empowerment": [0.8, 0.2]}}, "must be below"),
         ({"method": "lhs", "samples": 8, "ranges": {"empowerment": [0.5, 0.5]}}, "must be below"),
         ({"method": "lhs", "samples": 8, "ranges": {"empowerment": [0, 2]}}, "out of range"),

@@ -31,7 +31,7 @@ from tests.browser.conftest import free_ports
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
-OURS = ("cx_culture_lab", "__editable__", "cxlab", "model", "viz", "experiments")
+OURS = ("cx_culture_lab", "__editable__", "cxlab", "model", "viz", "experiments", "workshop")
 SMALL = ["--set", "n_employees=30", "--set", "market_size=500", "--set", "initial_customers=100"]
 SPEC = """[experiment]
 name = "tiny"
@@ -117,6 +117,29 @@ def test_cxlab_simulates_runs_an_experiment_and_reports_from_any_directory(insta
     assert len(list((work / "tiny" / "runs").glob("*.parquet"))) == 4
     _run(bin_dir / "python", "-m", "cxlab", "report", "tiny", cwd=work, env=env)
     assert (work / "tiny" / "report" / "index.html").is_file()
+
+
+def test_cxlab_creates_lists_and_exports_a_workshop_from_any_directory(install):
+    bin_dir, work, env = install
+    cxlab = bin_dir / "cxlab"
+    made = _run(
+        cxlab,
+        "workshop",
+        "new",
+        "--rounds",
+        "1",
+        "--round-weeks",
+        "2",
+        *SMALL,
+        "--data",
+        "data",
+        cwd=work,
+        env=env,
+    )
+    code = made.stdout.split("join code")[1].split()[0]
+    assert code in _run(cxlab, "workshop", "list", "--data", "data", cwd=work, env=env).stdout
+    _run(cxlab, "workshop", "export", code, "--out", "out", "--data", "data", cwd=work, env=env)
+    assert (work / "out" / "debrief.html").is_file() and (work / "data" / "workshops.sqlite3").is_file()
 
 
 def test_the_dashboard_serves_its_first_page_from_the_install_with_worker_processes(install):

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 
 import networkx as nx
 import numpy as np
 import pytest
 
 from model.departments import DEPARTMENTS, DEPT_INDEX, LEVELS
+from model.limits import LIMITS, LimitError, Limits
 from model.model import CultureModel
-from model.org import EXECUTIVE, MANAGER, STAFF, OrgChartError, department_sizes, generate_org, load_org_chart
+from model.org import (
+    EXECUTIVE,
+    MANAGER,
+    STAFF,
+    OrgChartError,
+    _bfs_order,
+    _depths,
+    department_sizes,
+    generate_org,
+    load_org_chart,
+    read_org_chart,
+)
 from model.params import SPECS
 
 SHARES = {d: SPECS[f"dept_share_{d}"].default for d in DEPARTMENTS}
@@ -384,3 +397,90 @@ def test_model_with_malformed_chart_raises_org_chart_error(tmp_path, small):
     path = write(tmp_path, "cyc.csv", MALFORMED["cycle"][1])
     with pytest.raises(OrgChartError, match="cycle"):
         CultureModel(rng=1, org_chart=path, **small)
+
+
+# ------------------------------------------------------------ limits and provenance
+def chain_csv(levels: int) -> str:
+    """A chart of one line of command, ``levels`` deep, listed bottom up."""
+    rows = [f"e{i},e{i - 1},service" for i in range(levels - 1, 0, -1)]
+    return HEADER + "\n".join(rows) + "\ne0,,executive\n"
+
+
+def test_a_chart_ten_thousand_levels_deep_reads_in_breadth_first_order(tmp_path):
+    """Depth costs no extra passes (the breadth-first order is one C call)."""
+    path = write(tmp_path, "chain.csv", chain_csv(10_000))
+    org = load_org_chart(read_org_chart(path, limits=None), 0.0, 0.0, np.random.default_rng(0))
+    assert org.ids.tolist() == [f"e{i}" for i in range(10_000)]
+    assert org.depth.tolist() == list(range(10_000))
+    assert org.parent.tolist() == list(range(-1, 9_999))
+    assert org.chart["levels"] == 10_000 and org.chart["employees"] == 10_000
+
+
+@pytest.mark.parametrize(
+    ("limits", "text", "what"),
+    [
+        (Limits(org_levels=3), chain_csv(4), "levels of management = 4"),
+        (Limits(employees=3), chain_csv(2) + "a,e0,sales\nb,e0,sales\n", "employees = 4"),
+        (Limits(org_chart_bytes=10), chain_csv(2), f"size = {len(chain_csv(2))}"),
+    ],
+)
+def test_a_chart_beyond_the_limits_is_refused_unless_they_are_lifted(tmp_path, limits, text, what):
+    path = write(tmp_path, "big.csv", text)
+    with pytest.raises(
+        LimitError, match=rf"org chart 'big\.csv': its {what} is more than the limit.*--allow-large"
+    ):
+        read_org_chart(path, limits)
+    assert read_org_chart(path, None).provenance["employees"] == text.count("\n") - 1
+    exact = Limits(org_levels=4, employees=4, org_chart_bytes=len(text))
+    read_org_chart(path, exact)  # at the limit is within it
+
+
+def test_the_model_reads_a_chart_path_with_the_default_limits(tmp_path, small):
+    path = write(tmp_path, "deep.csv", chain_csv(LIMITS.org_levels + 1))
+    with pytest.raises(LimitError, match="levels of management"):
+        CultureModel(org_chart=path, **small)
+    lifted = CultureModel(org_chart=read_org_chart(path, None), **small)
+    assert lifted.org.size == LIMITS.org_levels + 1
+
+
+@pytest.mark.parametrize("name", ["example_csv", "example_graphml"])
+def test_a_charts_provenance_is_its_file_size_hash_employees_and_levels(request, name):
+    path = request.getfixturevalue(name)
+    org = load(path)
+    data = path.read_bytes()
+    assert org.chart == {
+        "file": path.name,
+        "path": str(path),
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "employees": org.size,
+        "levels": int(org.depth.max()) + 1,
+    }
+    assert org_of(50).chart is None, "a generated organisation has no chart"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_breadth_first_order_is_level_by_level_with_siblings_in_their_given_order(seed):
+    """The order ``from_parents`` builds on, checked on random trees with random labels."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 300))
+    label = rng.permutation(n)
+    parent = np.full(n, -1)
+    for i in range(1, n):  # label[i] reports to someone added before, often the one just before
+        parent[label[i]] = label[int(rng.integers(0, i))] if rng.random() < 0.7 else label[i - 1]
+    order = _bfs_order(parent)
+    assert sorted(order.tolist()) == list(range(n))
+    rank = np.empty(n, dtype=int)
+    rank[order] = np.arange(n)
+    depth = _depths(parent, order)
+    assert (np.diff(depth[order]) >= 0).all(), "level by level"
+    child = np.flatnonzero(parent >= 0)
+    assert (rank[parent[child]] < rank[child]).all(), "managers before their reports"
+    for manager in range(n):
+        reports = np.flatnonzero(parent == manager)
+        assert (np.diff(rank[reports]) == 1).all(), "a manager's reports together, in their given order"
+    # and each level lists its people in the order of their managers
+    same_level = depth[order[:-1]] == depth[order[1:]]
+    assert (rank[np.maximum(parent[order[1:]], 0)] >= rank[np.maximum(parent[order[:-1]], 0)])[
+        same_level
+    ].all()

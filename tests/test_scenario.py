@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 from model.events import EVENTS
+from model.limits import LIMITS
 from model.model import CultureModel
 from model.params import SPECS, ParameterError
 from model.scenario import SCENARIO_DIR, Scenario, ScenarioError, available, load_scenario
@@ -265,3 +268,29 @@ def test_scheduled_service_breakdown_lasts_the_given_number_of_weeks(small):
     assert np.flatnonzero(hand[1:] == 0).tolist() == list(range(k, k + weeks)), "by hand: weeks k+1..k+weeks"
     scheduled = agents(CultureModel(rng=5, **load), by_hand=False)
     assert np.flatnonzero(scheduled[1:] == 0).tolist() == list(range(k, k + weeks))
+
+
+def test_a_horizon_beyond_the_limit_is_refused_unless_the_limits_are_lifted(tmp_path):
+    path = write(tmp_path, f"[scenario]\nsteps = {LIMITS.steps + 1}\n")
+    with pytest.raises(
+        ScenarioError, match=r"steps = 5,201 is more than the limit of 5,200 weeks; --allow-large"
+    ):
+        load_scenario(path)
+    assert load_scenario(path, limits=None).steps == LIMITS.steps + 1
+    assert load_scenario(write(tmp_path, f"[scenario]\nsteps = {LIMITS.steps}\n")).steps == LIMITS.steps
+
+
+def test_a_scenario_name_is_never_a_path(tmp_path):
+    """Only the bundled names load by name: ``../x`` does not reach a file outside."""
+    outside = write(tmp_path, "[scenario]\ntitle = 'outside'\n")
+    relative = os.path.relpath(outside.with_suffix(""), SCENARIO_DIR)
+    with pytest.raises(ScenarioError, match="unknown scenario"):
+        load_scenario(relative)
+    assert load_scenario(outside).title == "outside", "by its path, the file loads"
+
+
+def test_a_byte_order_mark_and_an_upper_case_suffix_are_accepted(tmp_path):
+    """As Windows editors write them: ``\\ufeff`` first, ``.TOML``."""
+    path = tmp_path / "Mine.TOML"
+    path.write_text("\ufeff[scenario]\ntitle = 'from Notepad'\n", encoding="utf-8")
+    assert load_scenario(path).title == "from Notepad"
