@@ -26,9 +26,11 @@ UPWARD_TOLERANCE = 1e-12
 def upward_reach(top_reach: float) -> int:
     """How many managers up ``upward_matrix`` looks: at least ``UPWARD_LEVELS``, and
     far enough that the weight left out, ``top_reach`` to that power, is below
-    ``UPWARD_TOLERANCE``."""
+    ``UPWARD_TOLERANCE`` (all of them when ``top_reach`` is 1: then only the CEO weighs)."""
     if top_reach <= 0.0:
         return UPWARD_LEVELS
+    if top_reach >= 1.0:  # nothing fades with distance: every manager up to the CEO counts
+        return 2**62
     return max(UPWARD_LEVELS, math.ceil(math.log(UPWARD_TOLERANCE) / math.log(top_reach)))
 
 
