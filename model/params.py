@@ -456,7 +456,7 @@ class Params:
     )
 
     norm_pull: float = param(
-        default=0.1,
+        default=0.09,
         lo=0.0,
         hi=1.0,
         unit="per week",
