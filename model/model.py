@@ -424,9 +424,11 @@ class CultureModel(mesa.Model):
         prospects = self._prospects_consider(np.flatnonzero(mk.status == cx.PROSPECT), customer)
         buy = self._purchases(active)
         support = self._support(prospects, buy, len(active))
-        answered_by = self._served(FOLLOWED, max(int(prospects.asks.sum()), int(buy.complains.sum())))
-        sales = self._presale(prospects, support.presale, answered_by[: int(prospects.asks.sum()), 0])
-        recovery = self._recovery(buy, support.complaints, answered_by[: int(buy.complains.sum()), 1])
+        presale_staff, recovery_staff = self._answering(
+            len(support.presale.held), len(support.complaints.held)
+        )
+        sales = self._presale(prospects, support.presale, presale_staff)
+        recovery = self._recovery(buy, support.complaints, recovery_staff)
         payment = self._experience(buy, recovery)
         leaving = self._churn_and_join(active, sales.adopters)
         talk = self._word_of_mouth(buy.buyers, payment.scores, leaving)
@@ -691,6 +693,12 @@ class CultureModel(mesa.Model):
         carry.one_off_costs = 0.0
         self.cumulative_profit += payment.revenue - cost
         return cost
+
+    def _answering(self, questions: int, complaints: int) -> tuple[np.ndarray, np.ndarray]:
+        """Quality of whoever answers each pre-sale question and each complaint
+        (sales and marketing, service), drawn in one stacked pass."""
+        both = self._served(FOLLOWED, max(questions, complaints))
+        return both[:questions, 0], both[:complaints, 1]
 
     def _served(self, touchpoints: tuple[str, ...], count: int) -> np.ndarray:
         """Quality served at ``count`` contacts, one column for each of ``touchpoints``
