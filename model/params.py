@@ -456,7 +456,7 @@ class Params:
     )
 
     norm_pull: float = param(
-        default=0.09,
+        default=0.08,
         lo=0.0,
         hi=1.0,
         unit="per week",
@@ -1336,7 +1336,7 @@ class Params:
         kind=CALIBRATION,
     )
     training_cost: float = param(
-        default=0.08,
+        default=0.06,
         lo=0.0,
         hi=1.0,
         unit="share of wage",
@@ -1346,7 +1346,7 @@ class Params:
         kind=CALIBRATION,
     )
     care_cost: float = param(
-        default=0.15,
+        default=0.1,
         lo=0.0,
         hi=1.0,
         unit="share of wage",
