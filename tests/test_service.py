@@ -205,3 +205,26 @@ def test_fewer_contacts_never_wait_longer_at_equal_staffing(staffing):
         assert low <= high + 1.5  # less load: never more than the rounding's second and a half longer
     if staffing <= 1.0:  # where waits are long enough to matter, clearly shorter over the range
         assert waits[0] < waits[-1] - 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("staffing", [0.6, 1.0])
+def test_in_the_model_self_service_never_lengthens_waits_at_equal_staffing(staffing):
+    """The default firm, self-service 0.2 against 0.6 at the same staffing lever,
+    10 seeds of a year: answered contacts wait no longer and no more hang up
+    (paired means, within 2 standard errors of no difference or better)."""
+    from model.simulate import model_table, run_model
+
+    diffs = {"speed_of_answer_seconds": [], "abandonment_rate": []}
+    for seed in range(10):
+        low, high = (
+            model_table(
+                run_model(steps=52, seed=seed, params={"self_service": s, "service_staffing": staffing})
+            )
+            for s in (0.2, 0.6)
+        )
+        for name in diffs:
+            diffs[name].append(high[name].iloc[1:].mean() - low[name].iloc[1:].mean())
+    for name, d in diffs.items():
+        d = np.array(d)
+        assert d.mean() <= 2 * d.std(ddof=1) / math.sqrt(len(d)), (name, d.mean())
