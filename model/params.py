@@ -355,7 +355,7 @@ class Params:
 
     # ---- culture dynamics ---------------------------------------------------
     upward_pull: float = param(
-        default=0.012,
+        default=0.006,
         lo=0.0,
         hi=1.0,
         unit="per week",
@@ -375,7 +375,7 @@ class Params:
         kind=CALIBRATION,
     )
     peer_pull: float = param(
-        default=0.006,
+        default=0.004,
         lo=0.0,
         hi=1.0,
         unit="per week",
