@@ -121,14 +121,16 @@ def dashboard() -> dict:
     import solara
 
     from viz import charts
-    from viz.app import Views, play
+    from viz.app import Views
     from viz.lab import Lab
     from viz.layout import ORG_DETAIL_LIMIT
+    from viz.pacing import play
 
     size = {"n_employees": ORG_DETAIL_LIMIT + 500, "market_size": 2000, "initial_customers": 400}
     big = Lab("baseline", seed=1, size=size)
-    charts.render("org", big.snapshot(), big.horizon)  # warm
-    org, _ = _median_ms(lambda: charts.render("org", big.snapshot(), big.horizon), 5)
+    org_chart = charts.CHARTS["org"]
+    org_chart.figure(big.snapshot(), big.horizon)  # warm
+    org, _ = _median_ms(lambda: org_chart.figure(big.snapshot(), big.horizon), 5)
 
     lab = Lab("baseline", seed=1)
     playing, speed, tick = solara.reactive(True), solara.reactive(20), solara.reactive(0)
@@ -136,7 +138,7 @@ def dashboard() -> dict:
 
     @solara.component
     def Overview():
-        Views(lab, tick, True, drawn)
+        Views(lab, tick, True)
 
     _, rc = solara.render(Overview(), handle_error=False)
     worker = threading.Thread(target=play, args=(lab, playing, speed, tick, drawn, threading.Event()))
@@ -187,7 +189,7 @@ def main() -> None:
     )
     res = _child("dashboard", [])
     print(
-        f"dashboard: org chart of {res['org_render_ms']:.0f} ms at a large firm (target < 5000 ms); "
+        f"dashboard: org chart figure of {res['org_render_ms']:.0f} ms at a large firm (target < 5000 ms); "
         f"play at speed 20 with redraws: {res['play_weeks_per_s']:.1f} weeks/s (target >= 10), "
         f"{res['play_redraws']} redraws in 4 s"
     )

@@ -1,7 +1,6 @@
 """Load test: many workshop participants on one dashboard server.
 
-Browser mode starts the dashboard on 127.0.0.1 (free ports; ``--workers N``
-for the multi-process server), opens N browser sessions (one headless
+Browser mode starts the dashboard on 127.0.0.1 (a free port), opens N browser sessions (one headless
 Chromium, N contexts, so N separate Solara sessions and models) one after
 another, presses Play in all of them and measures
 
@@ -21,12 +20,11 @@ browsers at a lower CPU priority, which comes closer to that: the server gets
 the cores first and the browsers what is left. ``--in-process`` measures the
 server side alone: N full pages rendered in this process, each in its own
 Solara kernel context as in the server, all playing, with click (lever move,
-Play, Pause) response times; with ``--workers N``, in N such processes at
-once. Only loopback traffic: every request to another host is aborted and
+Play, Pause) response times. Only loopback traffic: every request to another host is aborted and
 counted.
 
-    python benchmarks/load_dashboard.py [--sessions 30] [--seconds 15] [--workers 2] [--browser-nice 10]
-    python benchmarks/load_dashboard.py --in-process [--sessions 30] [--seconds 15] [--workers 2]
+    python benchmarks/load_dashboard.py [--sessions 30] [--seconds 15] [--browser-nice 10]
+    python benchmarks/load_dashboard.py --in-process [--sessions 30] [--seconds 15]
     python benchmarks/load_dashboard.py --redraw 100    # server CPU per redraw of one page
     (add --json FILE to keep the figures)
 """
@@ -50,16 +48,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from viz.serve import command, environment, workers_command  # noqa: E402
+from viz.serve import command, environment  # noqa: E402
 
 LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]")
 CLICK_TIMEOUT_MS = 30_000
-# Counts the changes of the culture chart's picture: one per redraw the page receives.
+# Counts the redraws of the culture chart the page receives: Plotly redraws the lines
+# (their "d" attributes) once per update; one observer callback per redraw.
 COUNT_REDRAWS = """() => {
   window.__redraws = 0;
   const card = document.querySelector('.chart-culture');
   new MutationObserver(() => { window.__redraws += 1; })
-    .observe(card, {attributes: true, subtree: true, attributeFilter: ['src']});
+    .observe(card, {attributes: true, subtree: true, attributeFilter: ['src', 'd']});
 }"""
 
 
@@ -123,10 +122,10 @@ def free_ports(count: int) -> int:
     raise SystemExit("no block of free ports found")
 
 
-def start(port: int, workers: int) -> tuple[subprocess.Popen, float]:
-    """Start the dashboard (``workers`` processes) on ``port``; returns it and its start-up time."""
+def start(port: int) -> tuple[subprocess.Popen, float]:
+    """Start the dashboard on ``port``; returns it and its start-up time."""
     t0 = time.perf_counter()
-    cmd = command("127.0.0.1", port) if workers == 1 else workers_command(port, workers)
+    cmd = command("127.0.0.1", port)
     proc = subprocess.Popen(cmd, env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while time.perf_counter() - t0 < 180:
         try:
@@ -186,15 +185,15 @@ def niced_browser(nice: int, folder: Path) -> Path:
     return launcher
 
 
-def run(sessions: int, seconds: float, workers: int = 1, browser_nice: int = 0) -> dict:
+def run(sessions: int, seconds: float, browser_nice: int = 0) -> dict:
     import tempfile
 
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    port = free_ports(workers + 1 if workers > 1 else 1)
+    port = free_ports(1)
     url = f"http://127.0.0.1:{port}/"
-    proc, startup = start(port, workers)
+    proc, startup = start(port)
     outside: list[str] = []
 
     def guard(route):
@@ -206,7 +205,6 @@ def run(sessions: int, seconds: float, workers: int = 1, browser_nice: int = 0) 
 
     result: dict = {
         "sessions": sessions,
-        "workers": workers,
         "browser_nice": browser_nice,
         "server_start_s": round(startup, 2),
     }
@@ -229,7 +227,7 @@ def run(sessions: int, seconds: float, workers: int = 1, browser_nice: int = 0) 
                 t0 = time.perf_counter()
                 page.goto(url, wait_until="commit")
                 html_times.append(time.perf_counter() - t0)
-                page.wait_for_selector(".chart-culture img")
+                page.wait_for_selector(".chart-culture .js-plotly-plot")
                 ready.append(time.perf_counter() - t0)
                 page.evaluate(COUNT_REDRAWS)
                 pages.append(page)
@@ -240,13 +238,6 @@ def run(sessions: int, seconds: float, workers: int = 1, browser_nice: int = 0) 
                 )
             result["first_byte_s"] = summary(html_times)
             result["page_ready_s"] = summary(ready)
-            by_port: dict[str, int] = {}
-            for page in pages:
-                found = re.search(r":(\d+)/", page.url)
-                by_port[found.group(1) if found else "?"] = (
-                    by_port.get(found.group(1) if found else "?", 0) + 1
-                )
-            result["sessions_per_worker_port"] = by_port
             result["rss_open_mib"] = round(rss_mib(proc.pid), 1)
 
             for page in pages:
@@ -376,9 +367,9 @@ def run_in_process(sessions: int, seconds: float) -> dict:
         )
         step = run.lab.step
 
-        def counted(n: int = 1, step=step, run=run) -> None:  # one call per frame of the play loop
+        def counted(n: int = 1, step=step, run=run) -> int:  # one call per frame of the play loop
             run.frames += 1
-            step(n)
+            return step(n)
 
         run.lab.step = counted
 
@@ -419,22 +410,20 @@ def run_in_process(sessions: int, seconds: float) -> dict:
     for run in runs:
         with run.ctx:
             run.rc.close()
-    return in_process_result(sessions, 1, [(raw, totals)])
+    return in_process_result(sessions, [(raw, totals)])
 
 
-def in_process_result(sessions: int, workers: int, parts: list[tuple[dict, dict]]) -> dict:
-    """The figures of ``workers`` in-process runs together: per-session values pooled,
-    CPU and memory added up."""
+def in_process_result(sessions: int, parts: list[tuple[dict, dict]]) -> dict:
+    """The figures of in-process runs together: per-session values pooled, CPU and memory
+    added up."""
     result: dict = {
         "sessions": sessions,
-        "workers": workers,
         "mode": "in-process (no browser; full pages, one kernel context each)",
     }
     for name in parts[0][0]:
         result[name] = summary([x for raw, _ in parts for x in raw[name]])
     result["cpu_cores"] = round(sum(t["cpu_cores"] for _, t in parts), 2)
     result["rss_mib"] = round(sum(t["rss_mib"] for _, t in parts), 1)
-    result["_raw"] = parts  # for the parent of several in-process workers
     return result
 
 
@@ -478,38 +467,10 @@ def run_redraw(redraws: int) -> dict:
     return result
 
 
-def run_in_processes(sessions: int, seconds: float, workers: int) -> dict:
-    """``run_in_process`` in ``workers`` processes at once, the sessions shared out evenly,
-    as ``run.py dashboard --workers`` shares them (without the browsers)."""
-    import tempfile
-
-    shares = [sessions // workers + (1 if i < sessions % workers else 0) for i in range(workers)]
-    with tempfile.TemporaryDirectory(prefix="load-dashboard-") as folder:
-        outs = [Path(folder) / f"worker-{i}.json" for i in range(workers)]
-        procs = [
-            subprocess.Popen(
-                [sys.executable, __file__, "--in-process", "--sessions", str(n), "--seconds", str(seconds)]
-                + ["--json", str(out)],
-                stdout=subprocess.DEVNULL,
-            )
-            for n, out in zip(shares, outs, strict=True)
-        ]
-        for proc in procs:
-            proc.wait()
-        parts = [tuple(part) for out in outs for part in json.loads(out.read_text(encoding="utf-8"))["_raw"]]
-    return in_process_result(sessions, workers, parts)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=10.0, help="measurement window while all play")
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="server processes (in-process mode: that many processes at once)",
-    )
     parser.add_argument(
         "--browser-nice",
         type=int,
@@ -527,18 +488,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.redraw:
         result = run_redraw(args.redraw)
-    elif args.in_process and args.workers > 1:
-        result = run_in_processes(args.sessions, args.seconds, args.workers)
     elif args.in_process:
         result = run_in_process(args.sessions, args.seconds)
     else:
         if not Path(CHROMIUM).exists():
             print(f"error: {CHROMIUM} not found (apt-get install -y chromium)", file=sys.stderr)
             return 2
-        result = run(args.sessions, args.seconds, args.workers, args.browser_nice)
+        result = run(args.sessions, args.seconds, args.browser_nice)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    result.pop("_raw", None)
     print(json.dumps(result, indent=2))
     return 0
 

@@ -3,7 +3,7 @@
     cxlab simulate --scenario NAME|PATH --steps N --seed S --set name=value ... --out FILE
     cxlab scenarios
     cxlab validate [--json]
-    cxlab dashboard [--host 127.0.0.1] [--port 8765] [--workers N]
+    cxlab dashboard [--host 127.0.0.1] [--port 8765] [--max-employees N] [--max-market N]
     cxlab experiment SPEC.toml [--out DIR] [--workers N] [--scheduler ADDRESS] [--resume]
     cxlab report DIR
     cxlab workshop new|list|show|export|delete ...
@@ -146,11 +146,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
+    from model.params import SPECS
     from viz.serve import serve
 
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers must be at least 1, got {args.workers}")
-    return serve(host=args.host, port=args.port, workers=args.workers)
+    for flag, name, value in (
+        ("--max-employees", "n_employees", args.max_employees),
+        ("--max-market", "market_size", args.max_market),
+    ):
+        lo, hi = int(SPECS[name].lo), int(SPECS[name].hi)
+        if not lo <= value <= hi:
+            raise UsageError(f"{flag} must be a whole number from {lo:,} to {hi:,}, got {value:,}")
+    limits = {"n_employees": args.max_employees, "market_size": args.max_market}
+    return serve(host=args.host, port=args.port, limits=limits)
 
 
 def register(commands: Commands) -> None:
@@ -159,9 +166,11 @@ def register(commands: Commands) -> None:
     from model.params import ParameterError
     from model.scenario import ScenarioError
     from model.simulate import OutputError
+    from viz.lab import Limits
+    from viz.serve import ServeError
 
     # (model.limits.LimitError is a ParameterError)
-    commands.user_errors(ParameterError, ScenarioError, OrgChartError, OutputError)
+    commands.user_errors(ParameterError, ScenarioError, OrgChartError, OutputError, ServeError)
 
     p = commands.add("simulate", cmd_simulate, "run one simulation and write a per-step table")
     p.add_argument("--scenario", default="baseline", help="scenario name or TOML path")
@@ -189,11 +198,16 @@ def register(commands: Commands) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765, help="the address participants open")
     p.add_argument(
-        "--workers",
+        "--max-employees",
         type=int,
-        default=None,
-        help="server processes, each on its own core (default: one per core, at most 8); "
-        "with N > 1 they use ports PORT+1..PORT+N behind PORT",
+        default=Limits.n_employees,
+        help=f"the most employees a participant may give a world (default {Limits.n_employees:,})",
+    )
+    p.add_argument(
+        "--max-market",
+        type=int,
+        default=Limits.market_size,
+        help=f"the most people a participant may put in a market (default {Limits.market_size:,})",
     )
 
 

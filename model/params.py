@@ -51,6 +51,8 @@ class Spec:
     group: str
     kind: Kind
     integer: bool = False
+    label: str = ""  # a plain name for people (workshop levers have one)
+    ends: tuple[str, str] = ("", "")  # what the lowest and highest values mean, in plain words
 
     @property
     def lever(self) -> bool:
@@ -73,15 +75,30 @@ def param(
     source: str,
     kind: Kind,
     group: str | None = None,
+    label: str = "",
+    ends: tuple[str, str] = ("", ""),
 ) -> Any:
     """A ``Params`` field defined by its ``Spec``; a lever's group is ``LEVERS_GROUP``.
+    ``label`` and ``ends`` are the words a workshop reads (every lever has them).
 
     Raises:
         TypeError: a lever given another group, or another kind given none.
     """
     if (kind is LEVER) != (group is None) or group == LEVERS_GROUP:
         raise TypeError(f"a lever takes no group; other kinds need one, not '{LEVERS_GROUP}'")
-    spec = Spec(float(default), float(lo), float(hi), unit, meaning, source, group or LEVERS_GROUP, kind)
+    spec = Spec(
+        float(default),
+        float(lo),
+        float(hi),
+        unit,
+        meaning,
+        source,
+        group or LEVERS_GROUP,
+        kind,
+        False,
+        label,
+        ends,
+    )
     return field(default=default, metadata={"spec": spec})
 
 
@@ -252,6 +269,8 @@ class Params:
         meaning="How much top leadership lives customer focus (1) rather than paying lip service (0).",
         source="Culture starts at the top [seed000] [seed004].",
         kind=LEVER,
+        label="Leadership commitment",
+        ends=("lip service", "walks the talk"),
     )
     metric_focus: float = param(
         default=0.5,
@@ -261,6 +280,8 @@ class Params:
         meaning="What is measured and rewarded: 0 = calls per minute and cost, 1 = solving the customer's problem.",
         source="Calls-per-minute metrics vs outcome metrics [seed004].",
         kind=LEVER,
+        label="What staff are measured on",
+        ends=("calls per minute", "problems solved"),
     )
     empowerment: float = param(
         default=0.4,
@@ -270,6 +291,8 @@ class Params:
         meaning="How often front-line staff may fix a problem themselves, without an approval form.",
         source="Empowered staff [seed002] [seed004].",
         kind=LEVER,
+        label="Freedom to fix problems",
+        ends=("every fix needs approval", "staff fix it on the spot"),
     )
     training_intensity: float = param(
         default=0.5,
@@ -279,6 +302,8 @@ class Params:
         meaning="How much re-training staff get after onboarding; skills fade without it.",
         source="Trained and occasionally re-trained [seed001] [seed004].",
         kind=LEVER,
+        label="Re-training",
+        ends=("none after onboarding", "regular refreshers"),
     )
     hiring_culture_fit: float = param(
         default=0.3,
@@ -288,6 +313,8 @@ class Params:
         meaning="Share of a hiring decision based on values rather than CV alone.",
         source="Zappos hires for culture [seed004]; selective hiring [harrison1991].",
         kind=LEVER,
+        label="Hiring for values",
+        ends=("CV only", "values decide"),
     )
     employee_care: float = param(
         default=0.5,
@@ -297,6 +324,8 @@ class Params:
         meaning="How well the firm takes care of its employees (workload, respect, benefits).",
         source="Marriott: take care of employees and they take care of the customer [seed004] [heskett1994].",
         kind=LEVER,
+        label="Care for employees",
+        ends=("neglected", "well looked after"),
     )
     service_staffing: float = param(
         default=1.0,
@@ -306,6 +335,8 @@ class Params:
         meaning="Contact-centre agents on duty relative to what answers the forecast contacts in the target time on average (1 = staffed for the load), within the hours the service department's agents can work.",
         source="Understaffed service channels [seed000] [seed004]; staffing to a service-level target [gans2003].",
         kind=LEVER,
+        label="Support staff on duty",
+        ends=("a tenth of what is needed", "three times what is needed"),
     )
     marketing_promise: float = param(
         default=0.5,
@@ -315,6 +346,8 @@ class Params:
         meaning="What marketing and sales promise: 0.5 = honest, higher = overpromising.",
         source="Overpromising raises expectations [seed002].",
         kind=LEVER,
+        label="What marketing promises",
+        ends=("understates", "overpromises (0.5 is honest)"),
     )
     partner_reliability: float = param(
         default=0.95,
@@ -324,6 +357,8 @@ class Params:
         meaning="Share of deliveries the logistics partner gets there on time.",
         source="Partly outside the firm's control [seed002].",
         kind=LEVER,
+        label="Delivery partner on time",
+        ends=("never on time", "always on time"),
     )
     bad_practice: float = param(
         default=0.0,
@@ -333,6 +368,8 @@ class Params:
         meaning="Deliberate traps (hidden fees, confusing billing, hard-to-cancel contracts): share of purchases that fall into one.",
         source="Deliberate bad customer experience [seed004].",
         kind=LEVER,
+        label="Hidden fees and traps",
+        ends=("none", "in every purchase"),
     )
     self_service: float = param(
         default=0.2,
@@ -342,6 +379,8 @@ class Params:
         meaning="Share of routine questions answered by FAQ and self-service instead of an agent.",
         source="FAQ cuts waiting [seed004].",
         kind=LEVER,
+        label="Self-service answers",
+        ends=("none", "9 in 10 routine questions"),
     )
     callback_offer: float = param(
         default=0.0,
@@ -351,6 +390,8 @@ class Params:
         meaning="Share of callers who would wait past the callback threshold that are offered a callback instead of holding.",
         source="Offer a call back after two minutes [seed004].",
         kind=LEVER,
+        label="Callback instead of waiting",
+        ends=("never offered", "offered to every long wait"),
     )
 
     # ---- culture dynamics ---------------------------------------------------
@@ -780,6 +821,8 @@ class Params:
         meaning="Base quality of the product itself.",
         source="Product quality matters most [seed002].",
         kind=LEVER,
+        label="Product quality",
+        ends=("poor", "excellent"),
     )
     purchase_rate: float = param(
         default=0.1,
@@ -1233,6 +1276,8 @@ class Params:
         meaning="How much further bad news travels than good news.",
         source="16 vs 9 people [amex2011] [goldenberg2007].",
         kind=LEVER,
+        label="How far bad news travels",
+        ends=("not at all", "ten times as far as good news"),
     )
     social_amplification: float = param(
         default=0.5,
@@ -1242,6 +1287,8 @@ class Params:
         meaning="Extra reach from social media, to people outside one's own circle.",
         source="Social media amplifies reach [seed000] [seed004].",
         kind=LEVER,
+        label="Social media reach",
+        ends=("none", "ten times one's own circle"),
     )
     referral_weight: float = param(
         default=0.2,

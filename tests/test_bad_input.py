@@ -353,7 +353,16 @@ EXPERIMENTS: list[Case] = []
 # ---------------------------------------------------------------- the dashboard's inputs
 # (the dashboard engineer's rows: ``dashboard`` options here; values from a page go in
 # their own table beside the dashboard's tests, through the same checks)
-DASHBOARD: list[Case] = []
+DASHBOARD: list[Case] = [
+    Case("dashboard market limit too small", ("dashboard", "--max-market", "5"), r"--max-market must be a whole number from 10 to 10,000,000, got 5"),
+    Case("dashboard employee limit zero", ("dashboard", "--max-employees", "0"), r"--max-employees must be a whole number from 3 to 1,000,000, got 0"),
+    Case("dashboard employee limit too large", ("dashboard", "--max-employees", "10000000"), r"--max-employees must be a whole number from 3 to 1,000,000, got 10,000,000"),
+    Case("dashboard limit not a number", ("dashboard", "--max-market", "lots"), r"--max-market: invalid int value: 'lots'"),
+    Case("dashboard port not a number", ("dashboard", "--port", "http"), r"--port: invalid int value: 'http'"),
+    Case("dashboard port out of range", ("dashboard", "--port", "99999"), r"--port must be from 1 to 65535, got 99999"),
+    Case("dashboard host unknown", ("dashboard", "--host", "no-such-host.invalid"), r"cannot listen on no-such-host\.invalid port 8765"),
+    Case("dashboard workers option gone", ("dashboard", "--workers", "2"), r"unrecognized arguments: --workers 2"),
+]  # fmt: skip
 
 CASES = [
     *CLI,

@@ -268,16 +268,16 @@ def test_facilitator_guide_names_the_dashboards_tabs_charts_cards_levers_and_eve
     from model.params import levers
     from model.scenario import available, load_scenario
     from viz.app import TABS
-    from viz.charts import CHARTS, event_label
-    from viz.components import KPIS, pretty
+    from viz.charts import CHARTS, KPIS
+    from viz.lab import lever_label
 
     text = (DOCS / "facilitator.md").read_text(encoding="utf-8")
     names = [
         *TABS,
         *(chart.title for chart in CHARTS.values()),
         *(kpi.label for kpi in KPIS),
-        *(pretty(name) for name in levers()),
-        *(event_label(kind) for kind in EVENTS),
+        *(lever_label(name) for name in levers()),
+        *(event.label for event in EVENTS.values()),
         *(f"`{name}`" for name in available()),
         *(load_scenario(name).title for name in available()),
     ]

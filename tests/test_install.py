@@ -1,6 +1,6 @@
 """The product installs like a library: the wheel, in a fresh virtual environment
 outside the checkout, runs a simulation, an experiment and its report, and serves
-the dashboard (front door and worker processes) from any directory.
+the dashboard from any directory.
 
 The wheel is built from a copy of the checkout's files (the build writes into its
 source tree). To keep this test to about a minute, the fresh environment borrows
@@ -13,7 +13,6 @@ satisfied.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -142,11 +141,11 @@ def test_cxlab_creates_lists_and_exports_a_workshop_from_any_directory(install):
     assert (work / "out" / "debrief.html").is_file() and (work / "data" / "workshops.sqlite3").is_file()
 
 
-def test_the_dashboard_serves_its_first_page_from_the_install_with_worker_processes(install):
+def test_the_dashboard_serves_its_first_page_and_its_assets_from_the_install(install):
     bin_dir, work, env = install
-    port = free_ports(3)
+    port = free_ports(1)
     server = subprocess.Popen(
-        [bin_dir / "cxlab", "dashboard", "--port", str(port), "--workers", "2"],
+        [bin_dir / "cxlab", "dashboard", "--port", str(port)],
         cwd=work,
         env=env,
         stdout=subprocess.PIPE,
@@ -169,10 +168,9 @@ def test_the_dashboard_serves_its_first_page_from_the_install_with_worker_proces
             pytest.fail(f"no page from the dashboard: {server.communicate(timeout=30)[0][-3000:]}")
         status, url, html = page
         assert status == 200 and "solara" in html.lower()
-        assert url.startswith((f"http://127.0.0.1:{port + 1}/", f"http://127.0.0.1:{port + 2}/")), url
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_cx/workers", timeout=10) as response:
-            workers = json.loads(response.read())
-        assert [w["alive"] for w in workers] == [True, True], workers
+        asset = f"http://127.0.0.1:{port}/_solara/cdn/requirejs@2.3.6/require.js"
+        with urllib.request.urlopen(asset, timeout=10) as response:
+            assert response.status == 200, "the cached web assets are served by the installed dashboard"
     finally:
         server.send_signal(signal.SIGINT)
         try:

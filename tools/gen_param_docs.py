@@ -101,6 +101,17 @@ def range_text(spec: Spec) -> str:
 
 
 # ------------------------------------------------------------------ pages
+def meaning(spec: Spec) -> str:
+    """The meaning, after the dashboard's plain label and both ends of the scale when it has them."""
+    if not spec.label:
+        return spec.meaning
+    low, high = spec.ends
+    return (
+        f"**{spec.label}** ({number(spec.lo, spec.integer)}: {low}; {number(spec.hi, spec.integer)}: {high}). "
+        f"{spec.meaning}"
+    )
+
+
 def parameters_page() -> str:
     lines = [
         banner("model.params.SPECS"),
@@ -142,7 +153,7 @@ def parameters_page() -> str:
         for name in names:
             s = SPECS[name]
             lines.append(
-                f'| <a id="{name}"></a>`{name}` | {cell(s.meaning)} | {cell(s.unit)} | {range_text(s)} '
+                f'| <a id="{name}"></a>`{name}` | {cell(meaning(s))} | {cell(s.unit)} | {range_text(s)} '
                 f"| {number(s.default, s.integer)} | {s.kind} | {cell(cite(s.source))} |"
             )
         lines.append("")

@@ -69,7 +69,7 @@ def offline_guard(outside: list[str]):
 
 
 def start_server(port: int, log: Path) -> subprocess.Popen:
-    """Start ``solara run viz/app.py`` on 127.0.0.1:port; returns once the page answers."""
+    """Start the dashboard's server on 127.0.0.1:port; returns once the page answers."""
     out = log.open("w")
     proc = subprocess.Popen(
         command("127.0.0.1", port), env=environment(), stdout=out, stderr=subprocess.STDOUT
@@ -124,7 +124,7 @@ def browser():
 @pytest.fixture()
 def page(browser, server_url):
     """A fresh browser session (its own model) with the dashboard loaded; only loopback traffic."""
-    ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, accept_downloads=True)
     outside: list[str] = []
     ctx.route("**/*", offline_guard(outside))
     pg = ctx.new_page()
@@ -135,6 +135,7 @@ def page(browser, server_url):
     )
     pg.goto(server_url)
     pg.wait_for_selector(".week-counter", timeout=60_000)
+    pg.wait_for_selector(".chart-culture .js-plotly-plot", timeout=60_000)
     yield pg
     ctx.close()
 
