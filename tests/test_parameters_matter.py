@@ -47,6 +47,10 @@ CONTEXT: dict[str, tuple[dict, tuple]] = {
     "hidden_fee": (TRAPS, ()),
     "bad_practice_sting": (TRAPS, ()),
     "programme_boost": ({}, PROGRAMME),  # the default boost of a culture programme
+    "norm_rate": ({}, PROGRAMME),  # norms move when a programme lifts a critical mass
+    "critical_mass": ({}, PROGRAMME),
+    "tipping_width": ({}, PROGRAMME),
+    "cynicism": ({"leadership_commitment": 0.1}, ()),  # pulls norms down toward leaders below them
     "programme_cost": ({}, PROGRAMME),
     "layoff_shock": ({}, LAYOFFS),
     "care_effect": (CARE, ()),  # scales employee_care - 0.5

@@ -43,7 +43,7 @@ def queue_rows():
 
 
 def culture_rows():
-    return validation.culture_case(SEED, employees=600, weeks=300)
+    return validation.culture_case(SEED, employees=200, weeks=200, replications=10)
 
 
 def test_the_cases_pass_unbroken():
