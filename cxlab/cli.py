@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 # Modules whose ``register(commands)`` adds their subcommands, in the order of ``--help``.
-OWNERS = ("cxlab.cli", "experiments.cli", "workshop.cli")
+OWNERS = ("cxlab.cli", "cxlab.science", "experiments.cli", "workshop.cli")
 
 
 class UsageError(Exception):

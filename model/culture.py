@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 
 from model.params import Params
 from model.sampling import thinned
@@ -25,9 +26,11 @@ UPWARD_TOLERANCE = 1e-12
 def upward_reach(top_reach: float) -> int:
     """How many managers up ``upward_matrix`` looks: at least ``UPWARD_LEVELS``, and
     far enough that the weight left out, ``top_reach`` to that power, is below
-    ``UPWARD_TOLERANCE``."""
+    ``UPWARD_TOLERANCE`` (all of them when ``top_reach`` is 1: then only the CEO weighs)."""
     if top_reach <= 0.0:
         return UPWARD_LEVELS
+    if top_reach >= 1.0:  # nothing fades with distance: every manager up to the CEO counts
+        return 2**62
     return max(UPWARD_LEVELS, math.ceil(math.log(UPWARD_TOLERANCE) / math.log(top_reach)))
 
 
@@ -92,22 +95,6 @@ def peer_view(c: np.ndarray, peers: sp.csr_matrix) -> np.ndarray:
     return peers @ c
 
 
-def socialise(
-    c: np.ndarray,
-    target: np.ndarray | float,
-    rate: np.ndarray | float,
-    noise_sd: float,
-    rng: np.random.Generator,
-    bounds: tuple[float, float] | None = (0.0, 1.0),
-) -> np.ndarray:
-    """One week of pull toward ``target``: ``c + rate (target - c) + noise``.
-
-    ``bounds=None`` leaves the linear dynamics unclipped, as the Harrison-Carroll
-    closed form assumes.
-    """
-    return jitter(c + rate * (target - c), noise_sd, rng, bounds)
-
-
 def jitter(
     x: np.ndarray, noise_sd: float, rng: np.random.Generator, bounds: tuple[float, float] | None = (0.0, 1.0)
 ) -> np.ndarray:
@@ -118,6 +105,15 @@ def jitter(
         return x
     np.maximum(x, bounds[0], out=x)
     return np.minimum(x, bounds[1], out=x)
+
+
+def settled_spread(p: Params) -> float:
+    """Spread of customer focus around a shared target that week-to-week
+    variation keeps up against the weekly pulls toward those above, peers and
+    the norm: the stationary standard deviation of ``c' = (1 - k) c + noise``,
+    ``culture_noise / sqrt(1 - (1 - k)^2)`` with ``k`` the sum of the pulls."""
+    k = min(p.upward_pull + p.peer_pull + p.norm_pull, 1.0)
+    return p.culture_noise / math.sqrt(1.0 - (1.0 - k) ** 2) if k > 0 else p.labour_market_spread
 
 
 def new_hires(
@@ -132,40 +128,30 @@ def new_hires(
     return drawn if bounds is None else np.minimum(np.maximum(drawn, bounds[0]), bounds[1])
 
 
-def hire(
-    c: np.ndarray,
-    who: np.ndarray,
-    mean: float,
-    spread: float,
-    rng: np.random.Generator,
-    bounds: tuple[float, float] | None = (0.0, 1.0),
-) -> np.ndarray:
-    """A copy of ``c`` with the centricity at ``who`` (a mask or positions) replaced by new hires'."""
-    out = c.copy()
-    out[who] = new_hires(out[who].size, mean, spread, rng, bounds)
-    return out
-
-
-def hire_mean(labour_mean: float, culture_fit: float, target: float) -> float:
-    """Mean centricity of hires: hiring for culture fit moves it toward ``target``."""
-    return labour_mean + culture_fit * (target - labour_mean)
+def hire_mean(labour_mean: float, culture_fit: float, professed: float) -> float:
+    """Mean centricity of hires: screening on values (a share ``culture_fit`` of
+    the decision) moves it from the labour market's mean toward the
+    customer-centric values the firm professes [seed004, Zappos]."""
+    return labour_mean + culture_fit * (professed - labour_mean)
 
 
 def culture_map(
     upward: sp.csr_matrix, peers: sp.csr_matrix, executive: np.ndarray, frontline: np.ndarray, p: Params
 ) -> tuple[sp.csr_matrix, np.ndarray]:
-    """The deterministic part of a culture week as one affine map ``c -> M c + b``.
+    """The part of a culture week that does not depend on the norms, as one
+    affine map ``c -> M c + b``; ``culture_week`` adds the pull of the norms.
 
     Executives follow leadership commitment: ``c + anchor (commitment - c)``.
     Everyone else is pulled toward those above (``upward``, see
-    ``upward_matrix``) and those around (``peers``, see ``peer_matrix``);
-    front-line behaviour drifts toward what the metrics reward and is worn down
-    by bad practice: ``c + a (up - c) + b (peers - c) + front line (m (focus - c) - k c)``.
+    ``upward_matrix``), those around (``peers``, see ``peer_matrix``) and their
+    department's norm (``norm_pull``); front-line behaviour drifts toward what
+    the metrics reward and is worn down by bad practice:
+    ``c + a (up - c) + b (peers - c) + e (norm - c) + front line (m (focus - c) - k c)``.
     Built once per org chart, presence and lever setting, so that a week is
     one sparse product.
     """
     frontline_pull = (p.metric_pull + p.corruption_rate * p.bad_practice) * frontline
-    keep = 1.0 - p.upward_pull - p.peer_pull - frontline_pull
+    keep = 1.0 - p.upward_pull - p.peer_pull - p.norm_pull - frontline_pull
     offset = (p.metric_pull * p.metric_focus) * frontline
     keep[executive] = 1.0 - p.leadership_anchor
     offset[executive] = p.leadership_anchor * p.leadership_commitment
@@ -178,17 +164,90 @@ def culture_map(
 def culture_week(
     c: np.ndarray,
     weekly: tuple[sp.csr_matrix, np.ndarray],
+    norm_felt: np.ndarray,
     present: np.ndarray,
     noise_sd: float,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """One week of culture: the affine map ``weekly = culture_map(...)`` plus
-    individual variation; empty positions keep their value."""
+    """One week of culture: the affine map ``weekly = culture_map(...)``, the
+    pull of each employee's department norm (``norm_felt``: ``norm_pull`` times
+    the norm, 0 for executives) and individual variation; empty positions keep their value."""
     matrix, offset = weekly
     new = matrix @ c
     new += offset
+    new += norm_felt
     new = jitter(new, noise_sd, rng)
     return new if present.all() else np.where(present, new, c)
+
+
+def norms_week(
+    norms: np.ndarray, c: np.ndarray, dept: np.ndarray, leading: int, leaders: float, p: Params
+) -> np.ndarray:
+    """One week of the departments' norms: the way things are done in each
+    department [schein2010], moving slowly toward what its members do.
+
+    A norm moves only when a critical mass of its members practise a different
+    standard [centola2018] (a share ``critical_mass`` of them more than
+    ``norm_margin`` above it, or below it, the gate opening smoothly over
+    ``tipping_width``) and only as far and as fast as the leaders reinforce it
+    (the executives' own customer focus ``leaders`` above the norm for a rise,
+    below it for a fall). It then moves ``norm_rate`` of the way toward the
+    standard that critical mass practises (their mean). Department heads also
+    align their department with the management team: each week the norm moves
+    ``norm_consensus`` of the way toward the mean norm of all departments (one
+    voice each), as far as the leaders back a move that way. Over the years,
+    every norm drifts toward the leaders' own customer focus: at
+    ``tone_at_top`` a week when they set a higher standard, at ``cynicism``
+    when they set a lower one (trust is lost faster than it is built
+    [slovic1993]). The executive department has no norm here: its members set
+    the tone. Empty departments keep their norm.
+
+    Args:
+        norms: one norm per department.
+        c, dept: the present members' customer focus and departments (not the
+            executives and department heads: they lead, and back a norm or not).
+        leading: the executive department's index.
+        leaders: the executives' mean customer focus.
+    """
+    k = len(norms)
+    size = np.bincount(dept, minlength=k)
+    teams = (size > 0) & (np.arange(k) != leading)
+    if not teams.any():
+        return norms.copy()
+    n = norms.copy()
+    own = n[dept]
+    higher, lower = c > own + p.norm_margin, c < own - p.norm_margin
+    n_high = np.bincount(dept[higher], minlength=k)
+    n_low = np.bincount(dept[lower], minlength=k)
+    share = np.divide(1.0, size, out=np.zeros(k), where=size > 0)
+    # the side whose practice, backed by the leaders, pulls harder sets the direction
+    up = np.where(n_high > 0, expit((n_high * share - p.critical_mass) / p.tipping_width), 0.0) * _backed(
+        leaders - n, p
+    )
+    down = np.where(n_low > 0, expit((n_low * share - p.critical_mass) / p.tipping_width), 0.0) * _backed(
+        n - leaders, p
+    )
+    high_mean = np.divide(
+        np.bincount(dept[higher], weights=c[higher], minlength=k), n_high, out=n.copy(), where=n_high > 0
+    )
+    low_mean = np.divide(
+        np.bincount(dept[lower], weights=c[lower], minlength=k), n_low, out=n.copy(), where=n_low > 0
+    )
+    rising = (up >= down) & (up > 0)
+    n += p.norm_rate * np.where(rising, up * (high_mean - n), down * (low_mean - n))
+    # heads align their departments with the management team, in the direction leaders back
+    consensus = norms[teams].mean()
+    backed = np.where(consensus > n, _backed(leaders - n, p), _backed(n - leaders, p))
+    n += p.norm_consensus * backed * (consensus - n)
+    # and over the years what leaders do, not what they say, becomes how things are done:
+    # slowly when they set a higher standard, faster when they set a lower one
+    n += np.where(leaders > n, p.tone_at_top, p.cynicism) * (leaders - n)
+    return np.where(teams, n, norms)
+
+
+def _backed(lead: np.ndarray, p: Params) -> np.ndarray:
+    """How fully leaders back a change that is ``lead`` ahead of the norm in their direction (0..1)."""
+    return np.minimum(np.maximum(lead / p.norm_margin, 0.0), 1.0)
 
 
 def skill_week(s: np.ndarray, tenure: np.ndarray, p: Params) -> np.ndarray:
@@ -204,10 +263,15 @@ def skill_week(s: np.ndarray, tenure: np.ndarray, p: Params) -> np.ndarray:
     return new
 
 
-def wellbeing_target(overload: np.ndarray, frontline: np.ndarray, p: Params) -> np.ndarray:
-    """Wellbeing that current conditions warrant: care lifts it, overload and
-    defending deliberate traps wear it down."""
+def wellbeing_target(
+    overload: np.ndarray, contact_load: np.ndarray, frontline: np.ndarray, p: Params
+) -> np.ndarray:
+    """Wellbeing that current conditions warrant, by department: care lifts it;
+    overload, hours on the phones (``contact_load``: the agents' busy share of
+    their time, emotional labour [grandey2000]) and defending deliberate traps
+    wear it down."""
     target = -p.overload_penalty * overload
+    target -= p.contact_strain * contact_load
     target += p.wellbeing_base + p.care_effect * (p.employee_care - 0.5)
     target -= (p.bad_practice_strain * p.bad_practice) * frontline
     np.maximum(target, 0.0, out=target)

@@ -8,13 +8,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, logit
 
 from model.departments import DEPT_INDEX, TOUCHPOINTS
 from model.params import Params
 from model.sampling import thinned
 
 PROSPECT, ACTIVE, CHURNED = 0, 1, 2
+
+# The 0-10 likelihood to recommend and its NPS bands [reichheld2003]: promoters
+# score PROMOTER_MIN or more, detractors DETRACTOR_MAX or less, passives in between.
+SCORE_MAX = 10
+PROMOTER_MIN = 9
+DETRACTOR_MAX = 6
+PROMOTER_BAND = f"{PROMOTER_MIN}-{SCORE_MAX}"
+PASSIVE_BAND = f"{DETRACTOR_MAX + 1}-{PROMOTER_MIN - 1}"
+# Meeting expectations is only "acceptable" [seed001]: a passive, the middle of
+# the passive band (7.5 of 10). Satisfaction is measured from there; it is a
+# definition of the scale, not a constant to calibrate.
+ACCEPTABLE = (DETRACTOR_MAX + PROMOTER_MIN) / 2 / SCORE_MAX
 
 
 @dataclass(frozen=True)
@@ -94,32 +105,42 @@ def touchpoint_score(base: float | np.ndarray, staff: np.ndarray, employee_share
     return (1.0 - employee_share) * base + employee_share * staff
 
 
-def failures(scores: np.ndarray, p: Params, rng: np.random.Generator) -> np.ndarray:
-    """Whether each touchpoint goes wrong: ``problem_base + problem_slope (1 - score)``."""
+def failures(
+    scores: np.ndarray, partner_reliability: float, p: Params, rng: np.random.Generator
+) -> np.ndarray:
+    """Whether each touchpoint of each purchase goes wrong, ``(k, 3)`` in
+    ``PURCHASE`` order: with chance ``problem_base + problem_slope (1 - score)``;
+    a delivery also when the logistics partner is late, as a share
+    ``1 - partner_reliability`` of its deliveries are."""
     prob = np.minimum(np.maximum(p.problem_base + p.problem_slope * (1.0 - scores), 0.0), 1.0)
+    prob[:, 1] = 1.0 - partner_reliability * (1.0 - prob[:, 1])
     return rng.random(scores.shape) < prob
 
 
 def experience(
-    scores: np.ndarray, failed: np.ndarray, resolution: np.ndarray, price_fairness: np.ndarray, p: Params
+    scores: np.ndarray, failed: np.ndarray, recovery: np.ndarray, trapped: np.ndarray, p: Params
 ) -> np.ndarray:
-    """Overall experience 0..1: importance-weighted touchpoints [seed002].
-
-    A touchpoint that went wrong keeps only the share ``resolution`` of its
-    value: service recovery wins back what a well-handled problem can.
+    """Experience of each purchase, 0..1: its touchpoints weighted by importance
+    (product > delivery > right product [seed002]). A touchpoint that went wrong
+    loses a share ``failure_severity`` of its value, less what recovery won back
+    (``recovery``: 1 for a problem solved at once, 0 for one nobody solved); a
+    trap costs ``bad_practice_sting`` once.
 
     Args:
         scores: (k, 3) product, delivery and right-product scores.
         failed: (k, 3) which of them went wrong.
-        resolution: how well a problem was handled (1 when there was none).
-        price_fairness: 1 without surprises, 0 for a purchase hit by a hidden fee.
+        recovery: how well each purchase's problem was handled (1 when there was none).
+        trapped: which purchases fell into a trap.
     """
     w = np.array([p.weight_product, p.weight_delivery, p.weight_right_product])
-    total = w.sum() + p.weight_resolution + p.weight_price
-    if total == 0:
-        return np.full(len(scores), 0.5)
-    parts = (np.where(failed, scores * resolution[:, None], scores) @ w) + p.weight_resolution * resolution
-    return (parts + p.weight_price * price_fairness) / total
+    total = w.sum()
+    kept = 1.0 - p.failure_severity * (1.0 - recovery)
+    lived = (
+        np.where(failed, scores * kept[:, None], scores) @ (w / total)
+        if total > 0
+        else np.full(len(scores), 0.5)
+    )
+    return lived - p.bad_practice_sting * trapped
 
 
 def expectation_anchor(p: Params) -> float:
@@ -128,24 +149,22 @@ def expectation_anchor(p: Params) -> float:
 
 
 def satisfaction(experience_: np.ndarray, expectation: np.ndarray, p: Params) -> np.ndarray:
-    """Satisfaction with one experience: logistic in (experience - expectation);
-    exactly meeting expectations gives the merely acceptable level [seed001]."""
-    return expit(logit(p.acceptable_satisfaction) + (experience_ - expectation) / p.disconfirmation_scale)
+    """Satisfaction with one experience, 0..1: linear in how far it beat or fell
+    short of expectation [oliver1980]; exactly meeting expectations gives the
+    merely acceptable level [seed001]."""
+    felt = ACCEPTABLE + p.disconfirmation_slope * (experience_ - expectation)
+    np.maximum(felt, 0.0, out=felt)
+    return np.minimum(felt, 1.0, out=felt)
 
 
-# The 0-10 likelihood to recommend and its NPS bands [reichheld2003]: promoters
-# score PROMOTER_MIN or more, detractors DETRACTOR_MAX or less, passives in between.
-SCORE_MAX = 10
-PROMOTER_MIN = 9
-DETRACTOR_MAX = 6
-PROMOTER_BAND = f"{PROMOTER_MIN}-{SCORE_MAX}"
-PASSIVE_BAND = f"{DETRACTOR_MAX + 1}-{PROMOTER_MIN - 1}"
 DETRACTOR_BAND = f"0-{DETRACTOR_MAX}"
 
 
-def recommendation_score(sat: np.ndarray) -> np.ndarray:
-    """0-``SCORE_MAX`` likelihood to recommend [reichheld2003]."""
-    return np.minimum(np.maximum(np.rint(SCORE_MAX * sat), 0.0), SCORE_MAX).astype(np.int8)
+def recommendation_score(sat: np.ndarray | float, bias: np.ndarray | float = 0.0) -> np.ndarray:
+    """0-``SCORE_MAX`` likelihood to recommend [reichheld2003]: ``SCORE_MAX`` times
+    satisfaction plus the person's own scoring habit ``bias`` (points; people
+    differ in how readily they give a 9 or a 10 [baumgartner2001]), rounded."""
+    return np.minimum(np.maximum(np.rint(SCORE_MAX * sat + bias), 0.0), SCORE_MAX).astype(np.int8)
 
 
 def promoter_shares(scores: np.ndarray) -> tuple[float, float]:
@@ -166,13 +185,13 @@ def nps(scores: np.ndarray) -> float:
 def purchase_probability(sat: np.ndarray, p: Params) -> np.ndarray:
     """Weekly chance of buying: ``purchase_rate exp(sensitivity (S - acceptable))``,
     at most 1: satisfied customers come back more often [mittal2001]."""
-    rate = p.purchase_rate * np.exp(p.repurchase_sensitivity * (sat - p.acceptable_satisfaction))
+    rate = p.purchase_rate * np.exp(p.repurchase_sensitivity * (sat - ACCEPTABLE))
     return np.minimum(rate, 1.0, out=rate)
 
 
 def churn_probability(sat: np.ndarray, p: Params) -> np.ndarray:
     """Weekly churn: hazard ``base_churn exp(sensitivity (acceptable - S))``."""
-    hazard = p.base_churn * np.exp(p.churn_sensitivity * (p.acceptable_satisfaction - sat))
+    hazard = p.base_churn * np.exp(p.churn_sensitivity * (ACCEPTABLE - sat))
     return -np.expm1(-hazard)
 
 

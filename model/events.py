@@ -30,11 +30,14 @@ def new_ceo(model, commitment: float = 0.9) -> None:
 
 def culture_programme(model, departments: list[str] | None = None, boost: float | None = None) -> None:
     """Train ``departments`` (default: all) in customer focus: each trained
-    employee closes a share ``boost`` (default ``programme_boost``) of the gap to 1."""
+    employee closes a share ``boost`` (default ``programme_boost``) of the gap
+    to 1, at ``programme_cost`` weeks of wage each. The executives are not
+    changed by it: their customer focus is their real commitment, a lever."""
     boost = model.p.programme_boost if boost is None else boost
-    mask = _in_departments(model, departments) & model.staff.present
+    mask = _in_departments(model, departments) & model.staff.present & ~model.executive
     c = model.staff.centricity
     c[mask] += boost * (1.0 - c[mask])
+    model.charge(model.p.programme_cost * model.p.wage * int(mask.sum()))
 
 
 def layoffs(model, share: float = 0.1, departments: list[str] | None = None) -> None:
@@ -53,7 +56,7 @@ def layoffs(model, share: float = 0.1, departments: list[str] | None = None) -> 
 
 def service_breakdown(model, weeks: int = 4, capacity: float = 0.5) -> None:
     """The support systems fail: for ``weeks`` weeks only ``capacity`` of the agents can work."""
-    model.breakdown = (model.weeks_done + int(weeks), capacity)
+    model.carry.breakdown_until, model.carry.breakdown_capacity = model.weeks_done + int(weeks), capacity
 
 
 def outsource_logistics(model, reliability: float = 0.75) -> None:

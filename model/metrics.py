@@ -17,6 +17,7 @@ from model.departments import DEPARTMENTS, LEVELS
 from model.mesa_adapter import append_row
 
 HIGHER, LOWER = "higher", "lower"
+LEADING = DEPARTMENTS.index("executive")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,12 @@ METRICS: dict[str, Metric] = {
         )
         for lv in LEVELS
     },
+    "norm_mean": _level(
+        "Norms",
+        "0..1",
+        HIGHER,
+        "The departments' norms (how things are done there, 0..1), weighted by headcount.",
+    ),
     "wellbeing_mean": _level("Wellbeing", "0..1", HIGHER, "Mean employee wellbeing (0..1)."),
     "skill_mean": _level("Skill", "0..1", HIGHER, "Mean employee skill (0..1)."),
     "service_quality": _level(
@@ -68,20 +75,31 @@ METRICS: dict[str, Metric] = {
     "employee_turnover": _flow(
         "Staff turnover", "share per week", LOWER, "Employees who quit this week / headcount."
     ),
-    "headcount": _level("Headcount", "people", None, "Employees in post."),
-    "agents": _flow("Agents on duty", "agents", None, "Support agents on duty."),
-    "contacts": _flow("Contacts", "contacts per week", None, "Contacts reaching support this week."),
-    "avg_wait_minutes": _flow(
-        "Wait (min)",
-        "minutes",
+    "service_turnover": _flow(
+        "Service staff turnover",
+        "share per week",
         LOWER,
-        "Mean time a contact held for an agent this week (steady state over all contacts), minutes.",
+        "Service-department employees who quit this week / the department's headcount.",
+    ),
+    "headcount": _level("Headcount", "people", None, "Employees in post."),
+    "agents": _flow(
+        "Agents on duty",
+        "agents",
+        None,
+        "Contact-centre agents on duty in an average open hour (a roster alternating between whole numbers).",
+    ),
+    "contacts": _flow("Contacts", "contacts per week", None, "Contacts reaching support this week."),
+    "speed_of_answer_seconds": _flow(
+        "Wait (s)",
+        "seconds",
+        LOWER,
+        "Mean wait of the contacts answered this week (speed of answer); callbacks not counted.",
     ),
     "abandonment_rate": _flow(
         "Abandonment",
         "share",
         LOWER,
-        "Share of contacts that hung up before being answered (steady state over all contacts).",
+        "Share of this week's contacts that hung up before being answered.",
     ),
     "first_contact_resolution": _flow(
         "First-contact resolution",
@@ -108,6 +126,18 @@ METRICS: dict[str, Metric] = {
     "active_customers": _level("Active customers", "people", HIGHER, "Customers currently buying."),
     "prospects": _level("Prospects", "people", None, "People in the market who have never been customers."),
     "churned": _level("Former customers", "people", LOWER, "Former customers (cumulative)."),
+    "problems": _flow(
+        "Problems",
+        "purchases per week",
+        LOWER,
+        "Purchases this week where something went wrong (a touchpoint or a trap).",
+    ),
+    "complaints": _flow(
+        "Complaints",
+        "purchases per week",
+        None,
+        "Purchases this week whose problem the customer contacted the firm about.",
+    ),
     "churn_rate": _flow(
         "Churn",
         "share per week",
@@ -126,10 +156,28 @@ METRICS: dict[str, Metric] = {
         LOWER,
         "Would-be customers lost this week because nobody answered them.",
     ),
+    "recommenders": _flow(
+        "Recommenders", "people per week", HIGHER, "Promoters who recommended the firm this week."
+    ),
+    "warners": _flow(
+        "Warners", "people per week", LOWER, "Detractors who warned others this week (buying or leaving)."
+    ),
     "wom_positive": _flow(
         "Recommendations heard", "people per week", HIGHER, "Recommendations heard this week."
     ),
     "wom_negative": _flow("Warnings heard", "people per week", LOWER, "Warnings heard this week."),
+    "delighted_purchases": _flow(
+        "Delighted purchases",
+        "purchases per week",
+        HIGHER,
+        f"Purchases this week by customers scoring {PROMOTER_BAND} after it.",
+    ),
+    "premium_purchases": _flow(
+        "Premiums paid",
+        "purchases per week",
+        HIGHER,
+        "Purchases this week on which a delighted customer paid a premium.",
+    ),
     "revenue": _flow("Revenue", "currency per week", HIGHER, "Revenue this week."),
     "cost": _flow(
         "Cost",
@@ -183,6 +231,10 @@ def organisation_metrics(model) -> dict[str, float]:
     out = dict(zip(DEPT_KEYS, by_dept.tolist(), strict=True))
     out.update(zip(LEVEL_KEYS, group_means(c, org.level[who], model.level_headcount).tolist(), strict=True))
     out["culture_mean"] = mean_or_zero(c)
+    teams = model.dept_headcount * (
+        np.arange(len(DEPARTMENTS)) != LEADING
+    )  # the executives set the tone, not a norm
+    out["norm_mean"] = float(model.norms @ teams / teams.sum()) if teams.sum() else 0.0
     out["wellbeing_mean"] = mean_or_zero(st.wellbeing[who])
     out["skill_mean"] = mean_or_zero(st.skill[who])
     out["service_quality"] = mean_or_zero(model.quality[who])

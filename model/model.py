@@ -1,21 +1,23 @@
 """The Mesa model: builds the organisation and the market, orders a week's mechanisms.
 
-One step is one week. Within a week:
+One step is one week. ``step`` reads top to bottom:
 
 1. scheduled events fire;
-2. the organisation (``_organisation_week``): culture, skill, wellbeing,
-   quitting and hiring;
-3. the market (``_market_week``): word-of-mouth memory fades; prospects
-   consider buying (``_prospects_consider``); customers buy and meet the
-   product, delivery and sales touchpoints (``_purchases``);
-4. the support queue serves pre-sale questions, complaints, routine questions
-   and repeat contacts (``_support_queue``); unanswered would-be customers buy
-   elsewhere (``_presale``); complaints are resolved or not (``_recovery``);
-5. experience becomes satisfaction, a score and revenue
-   (``_experience_and_payment``); customers churn, newcomers join
-   (``_churn_and_join``);
+2. the organisation (``_organisation_week``): culture and the departments'
+   norms, skill, wellbeing, quitting and hiring;
+3. the market: word-of-mouth memory fades; prospects consider buying
+   (``_prospects_consider``); customers buy and meet the product, delivery and
+   sales touchpoints (``_purchases``);
+4. the contact centre answers pre-sale questions, complaints, routine
+   questions and repeat contacts (``_support``); unanswered would-be customers
+   buy elsewhere (``_presale``); complaints are resolved or not (``_recovery``);
+5. experience becomes satisfaction, a score and revenue (``_experience``);
+   customers churn, newcomers join (``_churn_and_join``);
 6. promoters recommend and detractors warn (``_word_of_mouth``);
-7. costs and profit are counted (``_account``) and the metrics recorded.
+7. costs and profit are counted (``_account``) and the week recorded.
+
+Sub-steps hand each other small dataclasses; what a week leaves for the next
+one, beyond the workforce, the market and the norms, is ``Carry``.
 """
 
 from __future__ import annotations
@@ -37,20 +39,23 @@ from model.events import EVENTS, check_event
 from model.mesa_adapter import enrol, retire
 from model.metrics import METRICS, MetricsCollector, market_metrics, organisation_metrics
 from model.network import count_neighbours, small_world
-from model.org import EXECUTIVE, Org, generate_org, load_org_chart
+from model.org import EXECUTIVE, STAFF, Org, generate_org, load_org_chart
 from model.params import SPECS, ParameterError, Params, coerce, make_params
 from model.sampling import proposals
 from model.scenario import Scenario, load_scenario
 
 # The touchpoints of a purchase, in the column order of ``Purchases.scores``.
 PURCHASE = ("product", "delivery", "right_product")
-# The touchpoints of the contacts the support queue follows one by one.
+# The touchpoints of the contacts the contact centre follows one by one.
 FOLLOWED = ("presale", "recovery")
+SERVICE = DEPT_INDEX["service"]
+EXECUTIVE_DEPT = DEPT_INDEX["executive"]
 
 # The parameters the culture map is built from (see CultureModel._culture_map).
 CULTURE_LEVERS = (
     "upward_pull",
     "peer_pull",
+    "norm_pull",
     "top_reach",
     "metric_pull",
     "metric_focus",
@@ -81,6 +86,7 @@ class Market:
     status: np.ndarray  # PROSPECT, ACTIVE or CHURNED
     satisfaction: np.ndarray
     expectation_offset: np.ndarray  # personal difference from what the promise sets
+    score_bias: np.ndarray  # personal habit in giving 0-10 scores, points
     score: np.ndarray  # 0-10 likelihood to recommend
     tenure: np.ndarray  # weeks as a customer
     spend: np.ndarray
@@ -88,6 +94,37 @@ class Market:
     recommendations: np.ndarray  # recent recommendations heard (fading)
     warnings: np.ndarray  # recent warnings heard (fading)
     degree: np.ndarray
+
+
+@dataclass
+class Carry:
+    """What one week leaves for the next, besides the workforce, market and norms."""
+
+    forecast_contacts: float | None = None  # last week's contacts: what the roster is planned on
+    repeat_contacts: int = 0  # callers whose problem is still open: they call again
+    occupancy: float = 0.0  # the agents' busy share of their time on duty, felt in wellbeing
+    one_off_costs: float = 0.0  # booked by events and actions (``charge``), paid in the week's account
+    breakdown_until: int = 0  # a service breakdown lasts while ``steps`` is at most this
+    breakdown_capacity: float = 1.0  # share of the roster able to work during it
+
+
+@dataclass
+class Staffing:
+    """The week's turnover."""
+
+    leavers: np.ndarray  # positions whose employee quit (and were refilled)
+    headcount: int
+    service_leavers: int
+    service_headcount: int
+
+
+@dataclass
+class Prospects:
+    """Prospects who decided to buy this week."""
+
+    candidates: np.ndarray
+    by_marketing: np.ndarray  # marketing (not a contact) won them
+    asks: np.ndarray  # they contact the firm first
 
 
 @dataclass
@@ -99,7 +136,76 @@ class Purchases:
     failed: np.ndarray  # (k, 3) which touchpoints went wrong
     trapped: np.ndarray  # hit by a hidden fee or trap
     problem: np.ndarray  # anything went wrong
-    complains: np.ndarray  # contacted support about it
+    complains: np.ndarray  # contacted the firm about it
+
+
+@dataclass
+class Support:
+    """The contact centre's week: the roster and what happened to each kind of contact."""
+
+    agents: float  # agents on duty in an average open hour
+    paid_hours: float  # agent hours paid for
+    centre: service.CentreWeek
+    presale: service.Contacts
+    complaints: service.Contacts
+    routine: service.Contacts  # routine questions and repeat contacts
+
+    @property
+    def contacts(self) -> int:
+        return len(self.presale.held) + len(self.complaints.held) + len(self.routine.held)
+
+
+@dataclass
+class Sales:
+    """Would-be customers won and lost this week."""
+
+    adopters: np.ndarray
+    by_marketing: int
+    by_referral: int
+    lost_presale: int
+
+
+@dataclass
+class Recovery:
+    """How each purchase's problem was handled (1 when there was none)."""
+
+    value: np.ndarray
+    solved_first: int
+    answered_problems: int
+    repeat_contacts: int
+
+
+@dataclass
+class Payment:
+    revenue: float
+    scores: np.ndarray  # the buyers' new 0-10 scores
+    premium_purchases: int
+    delighted_purchases: int
+
+
+@dataclass
+class Talk:
+    recommenders: int
+    warners: int
+    heard_good: int
+    heard_bad: int
+
+
+@dataclass
+class Week:
+    """Everything a week's sub-steps handed each other: kept as ``model.week``."""
+
+    staffing: Staffing
+    prospects: Prospects
+    purchases: Purchases
+    support: Support
+    sales: Sales
+    recovery: Recovery
+    payment: Payment
+    churned: int
+    active: int  # customers at the start of the week
+    talk: Talk
+    cost: float
 
 
 class CultureModel(mesa.Model):
@@ -147,17 +253,12 @@ class CultureModel(mesa.Model):
         self.org: Org = self._build_org(org_chart)
         self._build_staff()
         self._build_market()
-        self.breakdown: tuple[int, float] = (0, 1.0)  # (until step, capacity)
+        self.carry = Carry()
         self.cumulative_profit = 0.0
-        self._one_off_costs = 0.0  # charged this week by events and actions (see ``charge``)
-        self._repeat_contacts = 0
-        self._forecast_load = None
-        self.occupancy = 0.0
-        self.flows = dict.fromkeys(METRICS, 0.0)
-        self.flows["first_contact_resolution"] = np.nan  # nothing to resolve before the first week
         self.metrics: dict[str, float] = {}
+        self.week: Week | None = None  # the last week's sub-step results
         self.datacollector = MetricsCollector()
-        self._record()
+        self._record(dict.fromkeys(METRICS, 0.0) | {"first_contact_resolution": np.nan})
 
     # ------------------------------------------------------------ building
     def _build_org(self, org_chart) -> Org:
@@ -172,7 +273,10 @@ class CultureModel(mesa.Model):
     def _build_staff(self) -> None:
         p, n, rng = self.p, self.org.size, self.rng
         execs = self.org.level == EXECUTIVE
-        c = np.clip(p.labour_market_centricity + p.labour_market_spread * rng.standard_normal(n), 0, 1)
+        # the people in post have been socialised: they vary around the norm they
+        # share (the labour market's mean) only as much as week-to-week variation keeps up
+        settled = culture.settled_spread(p)
+        c = np.clip(p.labour_market_centricity + settled * rng.standard_normal(n), 0, 1)
         c[execs] = p.leadership_commitment
         self.staff = Staff(
             centricity=c,
@@ -186,12 +290,14 @@ class CultureModel(mesa.Model):
             float
         )
         self.frontline = self.frontline_dept[self.org.dept]
-        self.in_service = (np.arange(len(DEPARTMENTS)) == DEPT_INDEX["service"]).astype(float)
+        self.in_service = (np.arange(len(DEPARTMENTS)) == SERVICE).astype(float)
         self.positions = np.bincount(self.org.dept, minlength=len(DEPARTMENTS))
         # a list, not a numpy object array: the garbage collector cannot see through
         # an object array, so the cycle model -> agents -> model would never be freed
         self.employee_at: list[Employee | None] = enrol(self, Employee, range(n))
         self._refresh_members()
+        # the way things are done in each department starts as what its people do
+        self.norms = np.array([c[m].mean() if len(m) else p.labour_market_centricity for m in self.members])
         self.quality = culture.service_quality(c, self.staff.skill, self.staff.wellbeing, self.frontline, p)
 
     def _build_market(self) -> None:
@@ -200,11 +306,13 @@ class CultureModel(mesa.Model):
         status = np.zeros(n, dtype=np.int8)
         status[rng.choice(n, size=p.initial_customers, replace=False)] = cx.ACTIVE
         degree = np.diff(self.network.indptr)
+        bias = p.score_spread * rng.standard_normal(n)
         self.market = Market(
             status=status,
-            satisfaction=np.full(n, p.acceptable_satisfaction),
+            satisfaction=np.full(n, cx.ACCEPTABLE),
             expectation_offset=p.expectation_spread * rng.standard_normal(n),
-            score=cx.recommendation_score(np.full(n, p.acceptable_satisfaction)),
+            score_bias=bias,
+            score=cx.recommendation_score(np.full(n, cx.ACCEPTABLE), bias),
             tenure=np.zeros(n, dtype=np.int64),
             spend=np.zeros(n),
             premium_payer=rng.random(n) < p.premium_share,
@@ -243,7 +351,7 @@ class CultureModel(mesa.Model):
         or into the next week when called between steps."""
         if not math.isfinite(amount) or amount < 0:
             raise ParameterError(f"a cost must be a finite amount >= 0, got {amount!r}")
-        self._one_off_costs += float(amount)
+        self.carry.one_off_costs += float(amount)
 
     def schedule_at(self, step: int, kind: str, **options) -> None:
         """Fire an event after ``step`` completed weeks."""
@@ -295,6 +403,11 @@ class CultureModel(mesa.Model):
         self.peers = culture.peer_matrix(self.org.ties, present)
         self.executive = present & (self.org.level == EXECUTIVE)
         self.executives = np.flatnonzero(self.executive)
+        self.members_below_top = np.flatnonzero(present & ~self.executive)
+        # the contact centre's agents: the service department's staff (its managers if it has none)
+        service = self.members[SERVICE]
+        staff_level = service[self.org.level[service] == STAFF]
+        self.agent_pool = staff_level if len(staff_level) else service
         self._culture_key = None  # the culture map must be rebuilt (see _culture_map)
 
     # ------------------------------------------------------------ the week
@@ -302,19 +415,47 @@ class CultureModel(mesa.Model):
         self._stepping = True
         for kind, options in self.schedule.pop(self.weeks_done, []):
             self.fire(kind, **options)
-        self.flows = dict.fromkeys(METRICS, 0.0)
-        self._organisation_week()
-        self._market_week()
-        self._record()
+        staffing = self._organisation_week()
+        mk, p = self.market, self.p
+        mk.recommendations *= p.wom_memory
+        mk.warnings *= p.wom_memory
+        customer = mk.status == cx.ACTIVE
+        active = np.flatnonzero(customer)
+        prospects = self._prospects_consider(np.flatnonzero(mk.status == cx.PROSPECT), customer)
+        buy = self._purchases(active)
+        support = self._support(prospects, buy, len(active))
+        presale_staff, recovery_staff = self._answering(
+            len(support.presale.held), len(support.complaints.held)
+        )
+        sales = self._presale(prospects, support.presale, presale_staff)
+        recovery = self._recovery(buy, support.complaints, recovery_staff)
+        payment = self._experience(buy, recovery)
+        leaving = self._churn_and_join(active, sales.adopters)
+        talk = self._word_of_mouth(buy.buyers, payment.scores, leaving)
+        cost = self._account(staffing, buy, support, payment)
+        self.week = Week(
+            staffing, prospects, buy, support, sales, recovery, payment, len(leaving), len(active), talk, cost
+        )
+        self._record(week_flows(self.week))
         self._stepping = False
 
-    def _organisation_week(self) -> None:
+    def _organisation_week(self) -> Staffing:
+        """Culture and norms, skill, wellbeing, quitting and hiring."""
         p, st, org, rng = self.p, self.staff, self.org, self.rng
+        felt = p.norm_pull * self.norms[org.dept]
+        felt[self.executive] = 0.0  # executives set the tone; they do not conform to it
         st.centricity = culture.culture_week(
-            st.centricity, self._culture_map(), st.present, p.culture_noise, rng
+            st.centricity, self._culture_map(), felt, st.present, p.culture_noise, rng
+        )
+        leaders = float(st.centricity[self.executives].mean()) if len(self.executives) else 0.0
+        who = self.members_below_top  # a norm is what members practise; their leaders back it or not
+        self.norms = culture.norms_week(
+            self.norms, st.centricity[who], org.dept[who], EXECUTIVE_DEPT, leaders, p
         )
         st.skill = culture.skill_week(st.skill, st.tenure, p)
-        target = culture.wellbeing_target(self._overload(), self.frontline_dept, p)  # by department
+        target = culture.wellbeing_target(  # by department
+            self._overload(), self.carry.occupancy * self.in_service, self.frontline_dept, p
+        )
         st.wellbeing = culture.wellbeing_week(st.wellbeing, target[org.dept], p.wellbeing_rate)
 
         leavers = culture.quitters(st.wellbeing, None if self.all_present else st.present, p, rng)
@@ -326,18 +467,20 @@ class CultureModel(mesa.Model):
             st.tenure[st.present] += 1
         if len(leavers):
             self._hire(leavers)
-        headcount = org.size if self.all_present else int(st.present.sum())
-        self.flows["employee_turnover"] = len(leavers) / headcount if headcount else 0.0
-        self.flows["hires"] = len(leavers)
         self.quality = culture.service_quality(st.centricity, st.skill, st.wellbeing, self.frontline, p)
+        return Staffing(
+            leavers=leavers,
+            headcount=org.size if self.all_present else int(st.present.sum()),
+            service_leavers=int(np.count_nonzero(org.dept[leavers] == SERVICE)),
+            service_headcount=len(self.members[SERVICE]),
+        )
 
     def _hire(self, positions: np.ndarray) -> None:
-        """New people, hired for culture fit as far as ``hiring_culture_fit`` says,
-        take ``positions``: new agents, untrained, at base wellbeing."""
+        """New people, hired for customer-centric values as far as
+        ``hiring_culture_fit`` says, take ``positions``: new agents, untrained,
+        at base wellbeing."""
         p, st = self.p, self.staff
-        mean = culture.hire_mean(
-            p.labour_market_centricity, p.hiring_culture_fit, st.centricity[self.executives].mean()
-        )
+        mean = culture.hire_mean(p.labour_market_centricity, p.hiring_culture_fit, p.professed_values)
         st.centricity[positions] = culture.new_hires(len(positions), mean, p.labour_market_spread, self.rng)
         st.skill[positions] = p.new_hire_skill
         st.wellbeing[positions] = p.wellbeing_base
@@ -355,37 +498,19 @@ class CultureModel(mesa.Model):
         return self._culture
 
     def _overload(self) -> np.ndarray:
-        """Workload above comfortable, by department: support agents' occupancy
-        for the service department, plus the work of empty positions for everyone."""
+        """Workload above comfortable, by department: agents' occupancy beyond
+        comfortable for the service department, plus the work of empty
+        positions for everyone."""
         p = self.p
-        busy = max(0.0, self.occupancy - p.comfortable_occupancy) / max(1e-9, 1.0 - p.comfortable_occupancy)
+        busy = max(0.0, self.carry.occupancy - p.comfortable_occupancy) / max(
+            1e-9, 1.0 - p.comfortable_occupancy
+        )
         return self.vacancy_load + busy * self.in_service
 
-    def _market_week(self) -> None:
-        mk, p = self.market, self.p
-        mk.recommendations *= p.wom_memory
-        mk.warnings *= p.wom_memory
-        customer = mk.status == cx.ACTIVE
-        active = np.flatnonzero(customer)
-        prospects = np.flatnonzero(mk.status == cx.PROSPECT)
-        candidates, by_marketing, asks = self._prospects_consider(prospects, customer)
-        buy = self._purchases(active)
-        n_ask = int(asks.sum())
-        agents, held, hung_up = self._support_queue(n_ask, buy, len(active))
-        n_complain = len(held) - n_ask
-        answered_by = self._served(FOLLOWED, max(n_ask, n_complain))  # who answers, by touchpoint
-        adopters = self._presale(candidates, by_marketing, asks, hung_up[:n_ask], answered_by[:n_ask, 0])
-        resolution = self._recovery(buy, held[n_ask:], hung_up[n_ask:], answered_by[:n_complain, 1])
-        revenue, scores = self._experience_and_payment(buy, resolution)
-        leaving = self._churn_and_join(active, adopters)
-        self._word_of_mouth(buy.buyers, scores, leaving)
-        self._account(len(buy.buyers), agents, revenue)
-
-    def _prospects_consider(self, prospects: np.ndarray, customer: np.ndarray):
+    def _prospects_consider(self, prospects: np.ndarray, customer: np.ndarray) -> Prospects:
         """Prospects consider buying: marketing (Bass p) and their contacts (Bass
         q, ``customer`` marking who is one), pulled by recommendations, put off
-        by warnings. Returns the candidates, whether marketing won each, and who
-        asks before buying."""
+        by warnings; some contact the firm before buying."""
         p, mk, rng = self.p, self.market, self.rng
         bass_p = p.bass_p * max(0.0, 1.0 + p.promise_reach * (p.marketing_promise - 0.5))
 
@@ -404,7 +529,7 @@ class CultureModel(mesa.Model):
             bass_p, p.bass_q, share[chosen], recs[chosen], p.referral_weight
         )
         asks = rng.random(len(candidates)) < p.presale_contact_rate
-        return candidates, by_marketing, asks
+        return Prospects(candidates, by_marketing, asks)
 
     def _purchases(self, active: np.ndarray) -> Purchases:
         """Customers buy, the satisfied more often, and meet the product, delivery
@@ -415,101 +540,110 @@ class CultureModel(mesa.Model):
         buying = cx.purchase_probability(self.market.satisfaction[active], p)
         buyers = active[rng.random(len(active)) < buying]
         k, es = len(buyers), p.employee_share
-        base = np.array([p.product_quality, p.partner_reliability, 1.0])  # in PURCHASE order
+        base = np.array([p.product_quality, 1.0, 1.0])  # in PURCHASE order; delivery: see failures
         scores = cx.touchpoint_score(base, self._served(PURCHASE, k), es)
-        failed = cx.failures(scores, p, rng)
+        failed = cx.failures(scores, p.partner_reliability, p, rng)
         trapped = rng.random(k) < p.bad_practice  # hidden fees and traps [seed004]
         problem = failed.any(axis=1) | trapped
         complains = problem & (rng.random(k) < p.complaint_rate)
         return Purchases(buyers, scores, failed, trapped, problem, complains)
 
-    def _support_queue(self, n_ask: int, buy: Purchases, n_active: int):
-        """The week's contacts meet the agents on duty (Erlang A steady state);
-        each followed contact (pre-sale, complaint) gets its hold time, hang-up
-        or callback. Returns agents on duty, hold times and hang-ups."""
-        p, rng, f = self.p, self.rng, self.flows
-        n_complain = int(buy.complains.sum())
+    def _support(self, prospects: Prospects, buy: Purchases, n_active: int) -> Support:
+        """The contact centre's week: the planner rosters agents for last week's
+        load (``service_staffing`` times what answers in ``target_answer_seconds``
+        on average), within the hours the present agents can work; every contact
+        this week is drawn: held, hung up or called back."""
+        p, rng, carry = self.p, self.rng, self.carry
+        n_ask, n_complain = int(prospects.asks.sum()), int(buy.complains.sum())
         questions = int(rng.binomial(n_active, p.question_rate * (1.0 - p.self_service)))
-        contacts = n_ask + n_complain + questions + self._repeat_contacts
-        problem_share = (n_complain + self._repeat_contacts) / contacts if contacts else 0.0
-        handle = cx.handle_minutes(problem_share, p)
-        lam, mu, theta = contacts / p.contact_hours, 60.0 / handle, 60.0 / p.patience_minutes
-        forecast = lam / mu if self._forecast_load is None else self._forecast_load
-        self._forecast_load = lam / mu  # next week's plan is made on this week's load
-        agents = min(
-            service.required_agents(forecast, p.service_staffing, p.staffing_safety),
-            max(1, len(self.members[DEPT_INDEX["service"]])),  # no more agents than service staff
+        n_routine = questions + carry.repeat_contacts
+        contacts = n_ask + n_complain + n_routine
+        problem_share = (n_complain + carry.repeat_contacts) / contacts if contacts else 0.0
+        mu = 60.0 / cx.handle_minutes(problem_share, p)
+        theta = 60.0 / p.patience_minutes
+        forecast = contacts if carry.forecast_contacts is None else carry.forecast_contacts
+        carry.forecast_contacts = contacts  # next week's roster is planned on this week's load
+        planned = p.service_staffing * service.planned_agents(
+            forecast / p.contact_hours, mu, theta, p.target_answer_seconds
         )
-        if self.steps <= self.breakdown[0]:  # the week under way is within the breakdown
-            agents = max(1, round(agents * self.breakdown[1]))
-        stats, called_back = service.with_callbacks(
-            lam, mu, theta, agents, p.callback_offer, p.callback_threshold_minutes
+        seats = (
+            len(self.agent_pool) * p.agent_hours / p.contact_hours
+        )  # the agents' hours, spread over the week
+        agents = min(planned, seats)
+        paid_hours = agents * p.contact_hours
+        if self.steps <= carry.breakdown_until:  # the week under way is within a breakdown
+            agents *= carry.breakdown_capacity
+        centre = service.centre_week(
+            contacts / p.contact_hours,
+            mu,
+            theta,
+            agents,
+            p.peak_load,
+            p.callback_offer,
+            p.callback_threshold_minutes,
         )
-        self.occupancy = stats.occupancy
-        needed, held, hung_up = service.draw_contacts(stats, theta, n_ask + n_complain, rng)
-        callback = (needed > p.callback_threshold_minutes) & (rng.random(len(needed)) < p.callback_offer)
-        hung_up &= ~callback
-        held = np.where(callback, p.callback_wait_factor * needed, held)
-        f.update(
-            agents=agents,
-            contacts=contacts,
-            agent_occupancy=stats.occupancy,
-            avg_wait_minutes=stats.mean_wait * (1.0 - called_back),
-            abandonment_rate=stats.p_abandon * (1.0 - called_back),
-        )
-        return agents, held, hung_up
+        carry.occupancy = centre.occupancy
 
-    def _presale(self, candidates, by_marketing, asks, ask_hung, staff) -> np.ndarray:
+        def draw(count: int) -> service.Contacts:
+            return service.draw_contacts(
+                centre,
+                theta,
+                count,
+                p.callback_offer,
+                p.callback_threshold_minutes,
+                p.callback_wait_factor,
+                rng,
+            )
+
+        return Support(agents, paid_hours, centre, draw(n_ask), draw(n_complain), draw(n_routine))
+
+    def _presale(self, prospects: Prospects, contacts: service.Contacts, staff: np.ndarray) -> Sales:
         """Candidates who asked and were not answered buy elsewhere [seed000];
         answered ones are converted by good sales ``staff`` (the quality of
-        whoever answers each). Returns the adopters."""
-        f = self.flows
-        n_ask = len(ask_hung)
-        draw = self.rng.random(n_ask)
-        converts = draw < cx.touchpoint_score(1.0, staff, self.p.employee_share)
-        won = np.ones(len(candidates), dtype=bool)
-        won[asks] = ~ask_hung & converts
-        f["lost_presale"] = int(ask_hung.sum())
-        f["acquisitions_marketing"] = int((won & by_marketing).sum())
-        f["acquisitions_referral"] = int((won & ~by_marketing).sum())
-        return candidates[won]
+        whoever answers each)."""
+        converts = self.rng.random(len(staff)) < cx.touchpoint_score(1.0, staff, self.p.employee_share)
+        won = np.ones(len(prospects.candidates), dtype=bool)
+        won[prospects.asks] = contacts.answered & converts
+        return Sales(
+            adopters=prospects.candidates[won],
+            by_marketing=int((won & prospects.by_marketing).sum()),
+            by_referral=int((won & ~prospects.by_marketing).sum()),
+            lost_presale=int(contacts.hung_up.sum()),
+        )
 
-    def _recovery(self, buy: Purchases, held: np.ndarray, hung_up: np.ndarray, staff) -> np.ndarray:
+    def _recovery(self, buy: Purchases, contacts: service.Contacts, staff: np.ndarray) -> Recovery:
         """How well each purchase's problem was handled (1 when there was none):
         silent sufferers stay unresolved [tarp1986]; complaints are solved at the
         first contact (more often by better ``staff``) or after another one
         (worth ``repeat_contact_value``), less what the wait spoiled; unresolved
         callers contact again next week."""
         p = self.p
-        n_complain = len(held)
-        fcr = self.rng.random(n_complain) < cx.first_contact_resolution(staff, p)
-        solved_first = ~hung_up & fcr
-        value = np.where(hung_up, 0.0, np.where(solved_first, 1.0, p.repeat_contact_value))
+        fcr = self.rng.random(len(staff)) < cx.first_contact_resolution(staff, p)
+        answered = contacts.answered
+        solved_first = answered & fcr
+        value = np.where(answered, np.where(solved_first, 1.0, p.repeat_contact_value), 0.0)
         resolution = np.ones(len(buy.buyers))
         resolution[buy.problem] = 0.0
-        resolution[buy.complains] = value * (1.0 - cx.wait_spoil(held, p.wait_tolerance_minutes))
-        self._repeat_contacts = int((~hung_up & ~fcr).sum())
-        self.flows["first_contact_resolution"] = (
-            float(solved_first.sum() / n_complain) if n_complain else np.nan
-        )
-        return resolution
+        resolution[buy.complains] = value * (1.0 - cx.wait_spoil(contacts.held, p.wait_tolerance_minutes))
+        repeat = int((answered & ~fcr).sum())
+        self.carry.repeat_contacts = repeat
+        return Recovery(resolution, int(solved_first.sum()), int(answered.sum()), repeat)
 
-    def _experience_and_payment(self, buy: Purchases, resolution: np.ndarray) -> tuple[float, np.ndarray]:
+    def _experience(self, buy: Purchases, recovery: Recovery) -> Payment:
         """Experience against expectation becomes satisfaction and a 0-10 score;
-        delighted customers may pay a premium, trapped ones a hidden fee.
-        Returns the revenue and the buyers' new scores."""
+        delighted customers may pay a premium, trapped ones a hidden fee."""
         p, mk, buyers = self.p, self.market, buy.buyers
-        lived = cx.experience(buy.scores, buy.failed, resolution, 1.0 - buy.trapped, p)
-        lived -= p.bad_practice_sting * buy.trapped
+        lived = cx.experience(buy.scores, buy.failed, recovery.value, buy.trapped, p)
         m = p.satisfaction_memory
         felt = cx.satisfaction(lived, self.expectations(buyers), p)
         satisfaction = (1 - m) * mk.satisfaction[buyers] + m * felt
         mk.satisfaction[buyers] = satisfaction
-        mk.score[buyers] = scores = cx.recommendation_score(satisfaction)
-        premium = (scores >= cx.PROMOTER_MIN) & mk.premium_payer[buyers]
+        mk.score[buyers] = scores = cx.recommendation_score(satisfaction, mk.score_bias[buyers])
+        delighted = scores >= cx.PROMOTER_MIN
+        premium = delighted & mk.premium_payer[buyers]
         paid = p.price * (1.0 + p.premium * premium + p.hidden_fee * buy.trapped)
         mk.spend[buyers] += paid
-        return float(paid.sum()), scores
+        return Payment(float(paid.sum()), scores, int(premium.sum()), int(delighted.sum()))
 
     def _churn_and_join(self, active: np.ndarray, adopters: np.ndarray) -> np.ndarray:
         """Dissatisfied customers churn; newcomers join. Returns those leaving."""
@@ -518,16 +652,14 @@ class CultureModel(mesa.Model):
         mk.status[leaving] = cx.CHURNED
         mk.tenure[active] += 1  # a week more for everyone active this week
         mk.status[adopters] = cx.ACTIVE
-        mk.satisfaction[adopters] = p.acceptable_satisfaction
-        mk.score[adopters] = cx.recommendation_score(np.array([p.acceptable_satisfaction]))[0]
+        mk.satisfaction[adopters] = cx.ACCEPTABLE
+        mk.score[adopters] = cx.recommendation_score(cx.ACCEPTABLE, mk.score_bias[adopters])
         mk.tenure[adopters] = 0
-        self.flows["churn_rate"] = len(leaving) / len(active) if len(active) else 0.0
         return leaving
 
-    def _word_of_mouth(self, buyers: np.ndarray, scores: np.ndarray, leaving: np.ndarray) -> None:
-        """Promoters (``scores`` of ``cx.PROMOTER_MIN`` or more) recommend; detractors
-        (``cx.DETRACTOR_MAX`` or less), also those leaving, warn; bad news reaches
-        further [amex2011] and social media adds reach."""
+    def _word_of_mouth(self, buyers: np.ndarray, scores: np.ndarray, leaving: np.ndarray) -> Talk:
+        """Promoters recommend; detractors, also those leaving, warn; bad news
+        reaches further [amex2011] and social media adds reach."""
         p, mk, rng = self.p, self.market, self.rng
         talk = rng.random(len(buyers)) < p.talk_rate
         fans = buyers[talk & (scores >= cx.PROMOTER_MIN)]
@@ -543,29 +675,83 @@ class CultureModel(mesa.Model):
         )
         np.add.at(mk.recommendations, heard_good, 1.0)
         np.add.at(mk.warnings, heard_bad, 1.0)
-        self.flows["wom_positive"], self.flows["wom_negative"] = len(heard_good), len(heard_bad)
+        return Talk(len(fans), len(critics), len(heard_good), len(heard_bad))
 
-    def _account(self, purchases: int, agents: int, revenue: float) -> None:
-        """This week's costs and profit."""
-        p, f = self.p, self.flows
-        wages = int(self.staff.present.sum()) * p.wage
+    def _account(self, staffing: Staffing, buy: Purchases, support: Support, payment: Payment) -> float:
+        """This week's cost; adds the week's profit to the running total. Agents
+        are paid for the hours rostered, everyone else a full wage."""
+        p, carry = self.p, self.carry
+        full_time = staffing.headcount - len(self.agent_pool)
+        wages = (full_time + support.paid_hours / p.agent_hours) * p.wage
         cost = (
-            p.unit_cost_share * p.price * purchases
+            p.unit_cost_share * p.price * len(buy.buyers)
             + wages * (1.0 + p.training_cost * p.training_intensity + p.care_cost * p.employee_care)
-            + f["hires"] * p.hire_cost * p.wage
-            + agents * p.contact_hours * p.agent_hour_cost
-            + self._one_off_costs
+            + len(staffing.leavers) * p.hire_cost * p.wage
+            + support.paid_hours * p.agent_hour_cost
+            + carry.one_off_costs
         )
-        self._one_off_costs = 0.0
-        self.cumulative_profit += revenue - cost
-        f.update(revenue=revenue, cost=cost, profit=revenue - cost, cumulative_profit=self.cumulative_profit)
+        carry.one_off_costs = 0.0
+        self.cumulative_profit += payment.revenue - cost
+        return cost
+
+    def _answering(self, questions: int, complaints: int) -> tuple[np.ndarray, np.ndarray]:
+        """Quality of whoever answers each pre-sale question and each complaint
+        (sales and marketing, service), drawn in one stacked pass."""
+        both = self._served(FOLLOWED, max(questions, complaints))
+        return both[:questions, 0], both[:complaints, 1]
 
     def _served(self, touchpoints: tuple[str, ...], count: int) -> np.ndarray:
         """Quality served at ``count`` contacts, one column for each of ``touchpoints``
         (``PURCHASE`` or ``FOLLOWED``)."""
         return cx.serving_quality(self.server_pools[touchpoints], count, self.quality, self.rng)
 
-    def _record(self) -> None:
-        self.metrics = {**self.flows, **organisation_metrics(self), **market_metrics(self)}
+    def _record(self, flows: dict[str, float]) -> None:
+        self.metrics = {**flows, **organisation_metrics(self), **market_metrics(self)}
         self.metrics["cumulative_profit"] = self.cumulative_profit
         self.datacollector.collect(self)
+
+
+def week_flows(week: Week) -> dict[str, float]:
+    """The week's flow metrics (see ``model.metrics.METRICS``) from what its sub-steps returned."""
+    staffing, support, sales, buy, recovery, payment, talk = (
+        week.staffing,
+        week.support,
+        week.sales,
+        week.purchases,
+        week.recovery,
+        week.payment,
+        week.talk,
+    )
+    drawn = [support.presale, support.complaints, support.routine]
+    hung_up = sum(int(c.hung_up.sum()) for c in drawn)
+    answered_waits = np.concatenate([c.held[c.answered & ~c.called_back] for c in drawn])
+    contacts = support.contacts
+    return {
+        "employee_turnover": len(staffing.leavers) / staffing.headcount if staffing.headcount else 0.0,
+        "service_turnover": (
+            staffing.service_leavers / staffing.service_headcount if staffing.service_headcount else 0.0
+        ),
+        "agents": support.agents,
+        "contacts": contacts,
+        "speed_of_answer_seconds": 60.0 * float(answered_waits.mean()) if len(answered_waits) else 0.0,
+        "abandonment_rate": hung_up / contacts if contacts else 0.0,
+        "agent_occupancy": support.centre.occupancy,
+        "first_contact_resolution": (
+            recovery.solved_first / recovery.answered_problems if recovery.answered_problems else np.nan
+        ),
+        "problems": int(buy.problem.sum()),
+        "complaints": int(buy.complains.sum()),
+        "churn_rate": week.churned / week.active if week.active else 0.0,
+        "acquisitions_marketing": sales.by_marketing,
+        "acquisitions_referral": sales.by_referral,
+        "lost_presale": sales.lost_presale,
+        "recommenders": talk.recommenders,
+        "warners": talk.warners,
+        "wom_positive": talk.heard_good,
+        "wom_negative": talk.heard_bad,
+        "delighted_purchases": payment.delighted_purchases,
+        "premium_purchases": payment.premium_purchases,
+        "revenue": payment.revenue,
+        "cost": week.cost,
+        "profit": payment.revenue - week.cost,
+    }

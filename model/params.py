@@ -190,9 +190,9 @@ class Params:
         kind=STRUCTURAL,
     )
     dept_share_operations: float = param(
-        default=0.25,
-        lo=0,
-        hi=1,
+        default=0.3,
+        lo=0.0,
+        hi=1.0,
         unit="relative weight",
         meaning="Relative headcount of the operations department (weights are normalised).",
         source="MODEL.md default departments [calibration].",
@@ -220,9 +220,9 @@ class Params:
         kind=STRUCTURAL,
     )
     dept_share_sales: float = param(
-        default=0.14,
-        lo=0,
-        hi=1,
+        default=0.17,
+        lo=0.0,
+        hi=1.0,
         unit="relative weight",
         meaning="Relative headcount of the sales department (weights are normalised).",
         source="MODEL.md default departments [calibration].",
@@ -230,9 +230,9 @@ class Params:
         kind=STRUCTURAL,
     )
     dept_share_service: float = param(
-        default=0.18,
-        lo=0,
-        hi=1,
+        default=0.05,
+        lo=0.0,
+        hi=1.0,
         unit="relative weight",
         meaning="Relative headcount of the service department (weights are normalised).",
         source="MODEL.md default departments [calibration].",
@@ -332,8 +332,8 @@ class Params:
         lo=0.1,
         hi=3.0,
         unit="x needed",
-        meaning="Support agents on duty relative to what the expected contact load needs (1 = staffed for it).",
-        source="Understaffed service channels [seed000] [seed004]; square-root staffing [halfin1981].",
+        meaning="Contact-centre agents on duty relative to what answers the forecast contacts in the target time on average (1 = staffed for the load), within the hours the service department's agents can work.",
+        source="Understaffed service channels [seed000] [seed004]; staffing to a service-level target [gans2003].",
         kind=LEVER,
         label="Support staff on duty",
         ends=("a tenth of what is needed", "three times what is needed"),
@@ -350,9 +350,9 @@ class Params:
         ends=("understates", "overpromises (0.5 is honest)"),
     )
     partner_reliability: float = param(
-        default=0.9,
-        lo=0,
-        hi=1,
+        default=0.95,
+        lo=0.0,
+        hi=1.0,
         unit="probability",
         meaning="Share of deliveries the logistics partner gets there on time.",
         source="Partly outside the firm's control [seed002].",
@@ -396,9 +396,9 @@ class Params:
 
     # ---- culture dynamics ---------------------------------------------------
     upward_pull: float = param(
-        default=0.08,
-        lo=0,
-        hi=1,
+        default=0.006,
+        lo=0.0,
+        hi=1.0,
         unit="per week",
         meaning="How fast an employee's customer focus moves toward that of the managers above them.",
         source="Socialisation from the top [harrison1991] [seed000].",
@@ -407,8 +407,8 @@ class Params:
     )
     top_reach: float = param(
         default=0.5,
-        lo=0,
-        hi=0.95,
+        lo=0.0,
+        hi=1.0,
         unit="0..1",
         meaning="Weight of managers further up the chain (the CEO's example) against the direct manager.",
         source="Culture trickles down the hierarchy [seed000] [calibration].",
@@ -416,9 +416,9 @@ class Params:
         kind=CALIBRATION,
     )
     peer_pull: float = param(
-        default=0.04,
-        lo=0,
-        hi=1,
+        default=0.004,
+        lo=0.0,
+        hi=1.0,
         unit="per week",
         meaning="How fast customer focus moves toward that of informal peers.",
         source="Peer socialisation [harrison1991].",
@@ -436,9 +436,9 @@ class Params:
         kind=CALIBRATION,
     )
     metric_pull: float = param(
-        default=0.02,
-        lo=0,
-        hi=1,
+        default=0.01,
+        lo=0.0,
+        hi=1.0,
         unit="per week",
         meaning="How fast front-line behaviour drifts toward what the metrics reward.",
         source="You get what you measure [seed004] [calibration].",
@@ -486,12 +486,111 @@ class Params:
         kind=CALIBRATION,
     )
     programme_boost: float = param(
-        default=0.5,
-        lo=0,
-        hi=1,
+        default=0.7,
+        lo=0.0,
+        hi=1.0,
         unit="share of gap",
         meaning="Share of the gap to full customer focus closed by a culture programme for those trained.",
         source="Culture programmes [seed004] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    norm_pull: float = param(
+        default=0.08,
+        lo=0.0,
+        hi=1.0,
+        unit="per week",
+        meaning="How fast an employee's customer focus moves toward their department's norm (conformity).",
+        source="Norms shared within a unit shape members' behaviour [schein2010] [harrison1991] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    norm_rate: float = param(
+        default=1.0,
+        lo=0.0,
+        hi=1.0,
+        unit="per week",
+        meaning="Share of the way a department's norm moves in a week toward the standard a critical mass of its members practises, when the leaders back it.",
+        source="Conventions flip abruptly once a critical mass practises a new one [centola2018]; 1 = within the week [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    critical_mass: float = param(
+        default=0.25,
+        lo=0.01,
+        hi=0.99,
+        unit="share of members",
+        meaning="Share of a department that must practise a different standard before its norm starts to move.",
+        source="About 25% in experiments on social conventions [centola2018].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    norm_margin: float = param(
+        default=0.08,
+        lo=0.01,
+        hi=0.5,
+        unit="0..1",
+        meaning="How far above (below) the norm someone must behave to count as practising a higher (lower) standard; also the leaders' lead over the norm at which their reinforcement is full.",
+        source="[calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    tipping_width: float = param(
+        default=0.005,
+        lo=0.001,
+        hi=0.5,
+        unit="share of members",
+        meaning="How sharply a norm tips around the critical mass (the logistic's scale).",
+        source="[centola2018] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    norm_consensus: float = param(
+        default=0.02,
+        lo=0.0,
+        hi=1.0,
+        unit="0..1",
+        meaning="Weight of the management team's consensus (the mean norm of all departments, one voice each) in where a department's norm is heading.",
+        source="Subcultures meet in the management team [schein2010] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    tone_at_top: float = param(
+        default=0.001,
+        lo=0.0,
+        hi=1.0,
+        unit="per week",
+        meaning="How fast every department's norm drifts up toward what the executives themselves do (their customer focus) when that is above it, whatever they say: 0.001 a week closes about a twentieth of the gap in a year.",
+        source="Leaders embed culture by what they do, attend to and reward [schein2010] [seed000] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    cynicism: float = param(
+        default=0.006,
+        lo=0.0,
+        hi=1.0,
+        unit="per week",
+        meaning="How fast department norms drift down toward executives whose own customer focus is below them (leaders who only talk): faster than ``tone_at_top`` builds them up.",
+        source="Trust is lost faster than it is built [slovic1993]; lip service breeds cynicism [seed004] [calibration].",
+        group="culture",
+        kind=CALIBRATION,
+    )
+
+    professed_values: float = param(
+        default=0.85,
+        lo=0.0,
+        hi=1.0,
+        unit="0..1",
+        meaning="Customer focus of the values a firm screens candidates for when it hires for culture fit.",
+        source="Zappos hires for the customer-centric values it professes [seed004] [calibration].",
         group="culture",
         kind=CALIBRATION,
     )
@@ -631,8 +730,8 @@ class Params:
     )
     base_quit_rate: float = param(
         default=0.003,
-        lo=0,
-        hi=0.2,
+        lo=0.0,
+        hi=1.0,
         unit="per week",
         meaning="Quit hazard at average wellbeing (0.003 per week is about 15% a year).",
         source="Typical voluntary turnover [calibration].",
@@ -650,11 +749,22 @@ class Params:
         kind=CALIBRATION,
     )
 
+    contact_strain: float = param(
+        default=0.3,
+        lo=0.0,
+        hi=1.0,
+        unit="per unit occupancy",
+        meaning="Wellbeing lost by contact-centre agents per unit of the share of their time spent on contacts (emotional labour).",
+        source="Emotional labour wears agents down [grandey2000]; contact centres lose 30-45% of staff a year [calibration].",
+        group="wellbeing",
+        kind=CALIBRATION,
+    )
+
     # ---- service quality ----------------------------------------------------
     quality_weight_centricity: float = param(
-        default=0.4,
-        lo=0,
-        hi=1,
+        default=0.6,
+        lo=0.0,
+        hi=1.0,
         unit="relative weight",
         meaning="Weight of customer focus in the service an employee delivers.",
         source="[heskett1994] [calibration].",
@@ -692,12 +802,12 @@ class Params:
         kind=CALIBRATION,
     )
     employee_share: float = param(
-        default=0.4,
-        lo=0,
-        hi=1,
+        default=0.65,
+        lo=0.0,
+        hi=1.0,
         unit="0..1",
         meaning="Share of a touchpoint's quality that comes from the people serving it (the rest from product and partner).",
-        source="[seed003] [calibration].",
+        source="People make most of a service experience [seed003] [heskett1994] [calibration].",
         group="service_quality",
         kind=CALIBRATION,
     )
@@ -726,15 +836,15 @@ class Params:
         kind=CALIBRATION,
     )
     repurchase_sensitivity: float = param(
-        default=3.0,
+        default=2.0,
         lo=0,
         hi=20,
         unit="per unit satisfaction",
         meaning="How much more often satisfied customers buy: the chance of buying is multiplied by "
         "exp(sensitivity x (satisfaction - acceptable)).",
-        source="Satisfied customers repurchase [seed001] [mittal2001]; 3 makes a delighted customer (0.9) "
-        "buy about 1.8 times as often as a merely satisfied one (0.7) and an unhappy one (0.4) "
-        "less than half as often [calibration].",
+        source="Satisfied customers repurchase [seed001] [mittal2001]; 2 makes a delighted customer (0.95) "
+        "buy about 1.5 times as often as an acceptably satisfied one (0.75) and an unhappy one (0.45) "
+        "a little over half as often [calibration].",
         group="customers",
         kind=CALIBRATION,
     )
@@ -769,9 +879,9 @@ class Params:
         kind=CALIBRATION,
     )
     question_rate: float = param(
-        default=0.25,
-        lo=0,
-        hi=1,
+        default=0.35,
+        lo=0.0,
+        hi=1.0,
         unit="contacts per customer-week",
         meaning="Routine questions per active customer per week.",
         source="[calibration].",
@@ -818,30 +928,10 @@ class Params:
         group="customers",
         kind=CALIBRATION,
     )
-    weight_resolution: float = param(
-        default=0.12,
-        lo=0,
-        hi=1,
-        unit="relative weight",
-        meaning="Importance of how a problem or question was handled.",
-        source="Importance order [seed002].",
-        group="customers",
-        kind=CALIBRATION,
-    )
-    weight_price: float = param(
-        default=0.05,
-        lo=0,
-        hi=1,
-        unit="relative weight",
-        meaning="Importance of a fair price without surprises.",
-        source="Price matters little [seed002].",
-        group="customers",
-        kind=CALIBRATION,
-    )
     expectation_base: float = param(
-        default=0.73,
-        lo=0,
-        hi=1,
+        default=0.55,
+        lo=0.0,
+        hi=1.0,
         unit="0..1",
         meaning="Experience a customer expects when promises are honest.",
         source="[seed001] [calibration].",
@@ -859,9 +949,9 @@ class Params:
         kind=STRUCTURAL,  # personal differences in expectation are drawn once
     )
     promise_effect: float = param(
-        default=0.25,
-        lo=0,
-        hi=2,
+        default=0.15,
+        lo=0.0,
+        hi=2.0,
         unit="per unit promise",
         meaning="How much each unit of promise above honest raises expectations.",
         source="Overpromising raises expectations [seed002].",
@@ -869,32 +959,12 @@ class Params:
         kind=CALIBRATION,
     )
     promise_reach: float = param(
-        default=1.0,
-        lo=0,
-        hi=5,
+        default=2.0,
+        lo=0.0,
+        hi=5.0,
         unit="per unit promise",
         meaning="How much each unit of promise above honest raises marketing reach.",
         source="Bold promises attract prospects [seed002] [calibration].",
-        group="customers",
-        kind=CALIBRATION,
-    )
-    acceptable_satisfaction: float = param(
-        default=0.7,
-        lo=0.5,
-        hi=0.85,
-        unit="0..1",
-        meaning="Satisfaction when experience exactly meets expectation: acceptable, a passive 7.",
-        source="Meeting expectations is only acceptable [seed001].",
-        group="customers",
-        kind=CALIBRATION,
-    )
-    disconfirmation_scale: float = param(
-        default=0.08,
-        lo=0.01,
-        hi=1,
-        unit="experience units",
-        meaning="How much better or worse than expected moves satisfaction by one logit.",
-        source="Expectation-disconfirmation [seed001] [calibration].",
         group="customers",
         kind=CALIBRATION,
     )
@@ -919,17 +989,17 @@ class Params:
         kind=CALIBRATION,
     )
     base_churn: float = param(
-        default=0.003,
-        lo=0,
+        default=0.005,
+        lo=0.0,
         hi=0.5,
         unit="per week",
-        meaning="Churn hazard of an acceptably satisfied customer.",
+        meaning="Churn hazard of a customer at acceptable satisfaction.",
         source="Mean lifetime = 1 / churn rate [reichheld2003] [calibration].",
         group="customers",
         kind=CALIBRATION,
     )
     churn_sensitivity: float = param(
-        default=10.0,
+        default=8.0,
         lo=0,
         hi=50,
         unit="per unit satisfaction",
@@ -949,9 +1019,9 @@ class Params:
         kind=CALIBRATION,
     )
     bad_practice_sting: float = param(
-        default=0.15,
-        lo=0,
-        hi=1,
+        default=0.2,
+        lo=0.0,
+        hi=1.0,
         unit="experience units",
         meaning="Experience lost, beyond the price itself, when a customer discovers a trap.",
         source="Unpleasant surprises [seed004].",
@@ -959,11 +1029,44 @@ class Params:
         kind=CALIBRATION,
     )
 
+    failure_severity: float = param(
+        default=0.8,
+        lo=0.0,
+        hi=1.0,
+        unit="share of value",
+        meaning="Share of a touchpoint's value lost when it goes wrong and nobody puts it right (a late delivery still arrives; a faulty product can still be repaired).",
+        source="A single failure dents satisfaction, repeated failures sink it [calibration].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+
+    disconfirmation_slope: float = param(
+        default=0.7,
+        lo=0.0,
+        hi=5.0,
+        unit="satisfaction per experience unit",
+        meaning="How much satisfaction with a purchase rises (falls) per unit of experience above (below) what the customer expected.",
+        source="Satisfaction is linear in disconfirmation [oliver1980] [seed001] [calibration].",
+        group="customers",
+        kind=CALIBRATION,
+    )
+
+    score_spread: float = param(
+        default=1.5,
+        lo=0.0,
+        hi=5.0,
+        unit="score points (sd)",
+        meaning="How much people differ in how readily they give high scores, at equal satisfaction.",
+        source="Response styles differ between people [baumgartner2001] [calibration].",
+        group="customers",
+        kind=STRUCTURAL,
+    )
+
     # ---- support queue ------------------------------------------------------
     patience_minutes: float = param(
         default=10.0,
         lo=0.5,
-        hi=120,
+        hi=1_000_000,
         unit="minutes",
         meaning="Mean time a caller holds before hanging up (exponential).",
         source="A caller hung up at 16 minutes [seed000]; Erlang A [garnett2002].",
@@ -991,9 +1094,9 @@ class Params:
         kind=CALIBRATION,
     )
     escalation_share: float = param(
-        default=0.4,
-        lo=0,
-        hi=1,
+        default=0.25,
+        lo=0.0,
+        hi=1.0,
         unit="probability",
         meaning="Share of problems that need authority beyond an unempowered agent.",
         source="Approval forms [seed004] [calibration].",
@@ -1011,9 +1114,9 @@ class Params:
         kind=CALIBRATION,
     )
     resolution_floor: float = param(
-        default=0.5,
-        lo=0,
-        hi=1,
+        default=0.65,
+        lo=0.0,
+        hi=1.0,
         unit="probability",
         meaning="Share of problems even the least capable agent solves at the first contact (the best solve all).",
         source="[calibration].",
@@ -1031,9 +1134,9 @@ class Params:
         kind=CALIBRATION,
     )
     rush_penalty: float = param(
-        default=0.3,
-        lo=0,
-        hi=1,
+        default=0.2,
+        lo=0.0,
+        hi=1.0,
         unit="0..1",
         meaning="Resolution lost when agents are pushed for speed instead of outcomes.",
         source="Calls per minute regardless of outcome [seed004].",
@@ -1041,22 +1144,12 @@ class Params:
         kind=CALIBRATION,
     )
     contact_hours: float = param(
-        default=40.0,
-        lo=1,
-        hi=168,
+        default=50.0,
+        lo=1.0,
+        hi=168.0,
         unit="hours per week",
-        meaning="Opening hours of the support channels.",
-        source="[calibration].",
-        group="queue",
-        kind=CALIBRATION,
-    )
-    staffing_safety: float = param(
-        default=0.5,
-        lo=0,
-        hi=3,
-        unit="sqrt(load)",
-        meaning="Safety staffing beta of square-root staffing n = R + beta sqrt(R).",
-        source="[halfin1981].",
+        meaning="Hours a week the contact channels are open (e.g. 10 hours a day, 5 days).",
+        source="Typical opening hours [gans2003] [calibration].",
         group="queue",
         kind=CALIBRATION,
     )
@@ -1081,16 +1174,49 @@ class Params:
         kind=CALIBRATION,
     )
 
+    target_answer_seconds: float = param(
+        default=30.0,
+        lo=1.0,
+        hi=600.0,
+        unit="seconds",
+        meaning="Mean wait of answered contacts the roster is planned for (at staffing 1).",
+        source="The common service-level target, 80% answered in 20-30 s [gans2003].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+
+    agent_hours: float = param(
+        default=26.0,
+        lo=1.0,
+        hi=60.0,
+        unit="hours per week",
+        meaning="Hours a full-time agent spends on contacts in a week: a 40-hour week less breaks, training, meetings and absence (shrinkage of about a third).",
+        source="Contact-centre shrinkage of 30-35% [gans2003] [calibration].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+
+    peak_load: float = param(
+        default=0.3,
+        lo=0.0,
+        hi=0.95,
+        unit="share of the mean",
+        meaning="How far contacts in the busy half of the opening hours exceed the week's average (and the quiet half fall short of it); the roster is the same in both.",
+        source="Arrival rates vary through the day and week [gans2003] [calibration].",
+        group="queue",
+        kind=CALIBRATION,
+    )
+
     # ---- word of mouth and acquisition --------------------------------------
     network_degree: int = param(
         default=10,
-        lo=2,
-        hi=100,
+        lo=2.0,
+        hi=1_000_000,
         unit="ties per person",
         meaning="Average number of social ties per person in the market.",
         source="Small-world social network [watts1998] [goldenberg2001].",
         group="wom",
-        kind=STRUCTURAL,  # the customers' network is built once
+        kind=STRUCTURAL,
     )
     network_rewiring: float = param(
         default=0.1,
@@ -1133,12 +1259,12 @@ class Params:
         kind=CALIBRATION,
     )
     positive_reach: float = param(
-        default=9.0,
-        lo=0,
-        hi=100,
+        default=6.0,
+        lo=0.0,
+        hi=100.0,
         unit="people",
-        meaning="People told about a good experience.",
-        source="9 others [amex2011].",
+        meaning="People a promoter tells in their own circle about a good experience (social media adds social_amplification times as many).",
+        source="9 people in all [amex2011], a third of them reached online at the default amplification [calibration].",
         group="wom",
         kind=CALIBRATION,
     )
@@ -1258,8 +1384,8 @@ class Params:
     )
     training_cost: float = param(
         default=0.06,
-        lo=0,
-        hi=1,
+        lo=0.0,
+        hi=1.0,
         unit="share of wage",
         meaning="Cost of full-intensity re-training, as a share of wages.",
         source="[calibration].",
@@ -1268,8 +1394,8 @@ class Params:
     )
     care_cost: float = param(
         default=0.1,
-        lo=0,
-        hi=1,
+        lo=0.0,
+        hi=1.0,
         unit="share of wage",
         meaning="Cost of full employee care, as a share of wages.",
         source="[calibration].",
@@ -1288,11 +1414,21 @@ class Params:
     )
     agent_hour_cost: float = param(
         default=35.0,
-        lo=0,
-        hi=1e4,
+        lo=0.0,
+        hi=10_000,
         unit="currency per hour",
-        meaning="Cost of one support seat for an hour on duty, on top of wages (systems, telephony, overtime).",
+        meaning="Cost of a seat for each agent hour on duty, on top of the agent's pay (telephony, systems).",
         source="[calibration].",
+        group="money",
+        kind=CALIBRATION,
+    )
+    programme_cost: float = param(
+        default=3.0,
+        lo=0.0,
+        hi=52.0,
+        unit="weeks of wage per trainee",
+        meaning="Cost of a culture programme for each employee trained.",
+        source="A few days of training and the time away from work [calibration].",
         group="money",
         kind=CALIBRATION,
     )

@@ -1,26 +1,26 @@
-"""The support queue: contacts wait for agents; impatient callers hang up.
-
-Three independent pieces, so each checks the others:
+"""The support queue: a contact centre open some hours a week, staffed in shifts.
 
 * ``erlang_c``: the closed form for M/M/n without abandonment [erlang1917];
-* ``erlang_a``: the closed form for M/M/n+M (Erlang A, [garnett2002]
-  [mandelbaum2007]); the model uses it each week;
-* ``erlang_a_chain``: the same queue's stationary birth-death chain, solved
-  numerically: an independent check of ``erlang_a``;
-* ``simulate_queue``: a contact-by-contact discrete-event simulation of a
-  first-come-first-served centre with impatient callers, for validation.
+* ``erlang_a``: the closed form for M/M/n+M with exponential patience
+  (Erlang A, [garnett2002] [mandelbaum2007]); the model solves each kind of
+  open hour with it;
+* ``planned_agents``: how many agents a planner puts on duty so that answered
+  contacts wait ``target`` seconds on average, on the forecast load;
+* ``centre_week``: a week of a centre whose busy hours get more contacts than
+  its quiet ones [gans2003] and whose fractional roster alternates between
+  ``floor(n)`` and ``floor(n) + 1`` agents from hour to hour;
+* ``draw_contacts``: each contact's hold time and hang-up, consistently with it.
 
-Rates are per hour; waits are returned in minutes.
+Rates are per hour; waits are in minutes unless a name says seconds.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammainc, gammaln
+from scipy.special import gammainc
 
 
 @dataclass(frozen=True)
@@ -123,95 +123,6 @@ def erlang_a(lam: float, mu: float, theta: float, n: int) -> QueueStats:
     )
 
 
-def erlang_a_chain(lam: float, mu: float, theta: float, n: int) -> QueueStats:
-    """Stationary M/M/n+M queue (Erlang A) from its birth-death chain, solved
-    numerically: an independent check of ``erlang_a`` (used by the tests), with
-    the same arguments."""
-    if (degenerate := _degenerate(lam, theta, n)) is not None:
-        return degenerate
-    extra = max(0.0, (lam - n * mu) / theta) + 12.0 * math.sqrt(lam / theta) + 50.0
-    k = np.arange(1, n + int(extra) + 1)
-    death = np.minimum(k, n) * mu + np.maximum(k - n, 0) * theta
-    logpi = np.concatenate(([0.0], np.cumsum(np.log(lam) - np.log(death))))
-    pi = np.exp(logpi - logpi.max())
-    pi /= pi.sum()
-    states = np.arange(len(pi))
-    queue = np.maximum(states - n, 0)
-    lq = float(queue @ pi)
-    return QueueStats(
-        p_wait=float(pi[n:].sum()),
-        mean_wait=60.0 * lq / lam,
-        p_abandon=min(1.0, theta * lq / lam),
-        occupancy=float(np.minimum(states, n) @ pi) / n,
-    )
-
-
-def erlang_c_log_form(lam: float, mu: float, n: int) -> dict[str, float]:
-    """Erlang C from its log-gamma closed form: an independent check of ``erlang_c`` (used by the tests)."""
-    a = lam / mu
-    log_term = n * math.log(a) - gammaln(n + 1) + math.log(n / (n - a))
-    ks = np.arange(n)
-    log_sum = np.logaddexp.reduce(ks * math.log(a) - gammaln(ks + 1))
-    c = 1.0 / (1.0 + math.exp(log_sum - log_term))
-    return {"p_wait": c, "mean_wait": 60.0 * c / (n * mu - lam)}
-
-
-def simulate_queue(
-    lam: float,
-    mu: float,
-    n: int,
-    theta: float,
-    hours: float,
-    rng: np.random.Generator,
-    warmup_hours: float = 0.0,
-) -> dict[str, np.ndarray]:
-    """Discrete-event simulation of a FCFS centre with ``n`` agents, Poisson
-    arrivals, exponential handling and (if ``theta > 0``) exponential patience.
-
-    Agents are assigned in arrival order; a caller whose wait would exceed their
-    patience hangs up and takes no agent time.
-
-    Returns:
-        per contact after the warm-up: ``arrival`` (hours), ``wait`` (minutes,
-        the time held, also for those who hang up), ``abandoned`` (bool).
-    """
-    count = rng.poisson(lam * hours)
-    arrival = np.sort(rng.uniform(0.0, hours, count))
-    handle = rng.exponential(1.0 / mu, count)
-    patience = rng.exponential(1.0 / theta, count) if theta > 0 else np.full(count, np.inf)
-    free = [0.0] * n  # heap of times at which agents become free
-    wait = np.empty(count)
-    abandoned = np.zeros(count, dtype=bool)
-    for i, (t, h, pat) in enumerate(zip(arrival.tolist(), handle.tolist(), patience.tolist(), strict=True)):
-        start = free[0] if free[0] > t else t
-        if start - t > pat:
-            wait[i] = pat
-            abandoned[i] = True
-        else:
-            wait[i] = start - t
-            heapq.heapreplace(free, start + h)
-    keep = arrival >= warmup_hours
-    return {"arrival": arrival[keep], "wait": 60.0 * wait[keep], "abandoned": abandoned[keep]}
-
-
-def batch_mean_se(values: np.ndarray, times: np.ndarray, batches: int = 30) -> tuple[float, float]:
-    """Mean and batch-means standard error of a time-ordered simulation output."""
-    edges = np.linspace(times.min(), times.max(), batches + 1)
-    which = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, batches - 1)
-    sums = np.bincount(which, weights=values, minlength=batches)
-    counts = np.bincount(which, minlength=batches)
-    means = sums[counts > 0] / counts[counts > 0]
-    return float(values.mean()), float(means.std(ddof=1) / math.sqrt(len(means)))
-
-
-def required_agents(load_erlang: float, staffing: float, safety: float) -> int:
-    """Agents on duty: square-root staffing ``R + beta sqrt(R)`` [halfin1981]
-    scaled by the staffing lever; at least one."""
-    if load_erlang <= 0:
-        return 1
-    return max(1, round(staffing * (load_erlang + safety * math.sqrt(load_erlang))))
-
-
 def wait_rate(stats: QueueStats, theta: float) -> float:
     """Rate (per minute) of the exponential wait a queued contact would need,
     chosen so that with exponential patience ``theta`` (per hour)
@@ -235,7 +146,7 @@ def with_callbacks(
     including the callbacks' work) and the share of contacts called back.
     """
     stats = erlang_a(lam, mu, theta, n)
-    if offer <= 0 or stats.p_wait <= 0:
+    if offer <= 0 or stats.p_wait <= 0 or n <= 0:  # nobody to call back
         return stats, 0.0
     share = offer * stats.p_wait * math.exp(-wait_rate(stats, theta) * threshold_minutes)
     queued = erlang_a(lam * (1.0 - share), mu, theta, n)
@@ -243,21 +154,160 @@ def with_callbacks(
     return QueueStats(queued.p_wait, queued.mean_wait, queued.p_abandon, occupancy), share
 
 
-def draw_contacts(stats: QueueStats, theta: float, count: int, rng: np.random.Generator):
-    """Draw each contact's hold time (minutes) and whether it hangs up,
-    consistently with the steady state ``stats``.
+def answered_wait(stats: QueueStats, theta: float) -> float:
+    """Mean wait of the answered contacts (speed of answer), minutes, under the
+    sampler's model of ``draw_contacts``: a contact that must wait needs an
+    exponential wait of rate ``nu = wait_rate``, and is answered when that comes
+    before its patience (rate ``theta``), after ``1 / (nu + theta)`` on average."""
+    if stats.p_wait <= 0 or stats.p_abandon >= 1:
+        return 0.0
+    nu, th = wait_rate(stats, theta), theta / 60.0
+    if not math.isfinite(nu):
+        return 0.0
+    answered_after_waiting = stats.p_wait * nu / (nu + th)
+    return answered_after_waiting / (nu + th) / (1.0 - stats.p_abandon)
 
-    A contact waits with probability ``p_wait``; the time it would need to wait
-    is exponential with rate ``wait_rate``, its patience exponential with rate
-    ``theta``; it hangs up when patience runs out first.
 
-    Returns:
-        (needed wait in minutes, held time in minutes, abandoned flags).
-    """
-    waits = rng.random(count) < stats.p_wait
-    nu = wait_rate(stats, theta)
-    needed = np.where(waits, rng.exponential(1.0, count) / nu, 0.0)
-    patience = rng.exponential(60.0 / theta, count)
-    abandoned = waits & (patience < needed) & (stats.p_abandon > 0)
-    held = np.where(abandoned, patience, needed)
-    return needed, held, abandoned
+def planned_agents(lam: float, mu: float, theta: float, target_seconds: float, most: int = 10_000) -> float:
+    """Agents a planner puts on duty for ``lam`` contacts an hour: the fewest
+    with which answered contacts wait ``target_seconds`` on average, as a
+    fraction between the last whole number that misses the target and the
+    first that meets it (a roster alternating between them over the week); at
+    least one while the channels are open."""
+    if lam <= 0:
+        return 1.0
+    target = target_seconds / 60.0
+    n = max(1, math.floor(lam / mu))
+    wait = answered_wait(erlang_a(lam, mu, theta, n), theta)
+    if wait <= target:  # already met: come down to the first whole number that misses it
+        while n > 1:
+            more = wait
+            wait = answered_wait(erlang_a(lam, mu, theta, n - 1), theta)
+            if wait > target:
+                return n - 1 + (wait - target) / (wait - more)
+            n -= 1
+        return 1.0
+    while n < most:
+        less = wait
+        n += 1
+        wait = answered_wait(erlang_a(lam, mu, theta, n), theta)
+        if wait <= target:
+            return n - 1 + (less - target) / (less - wait)
+    return float(most)
+
+
+@dataclass(frozen=True)
+class Hours:
+    """One kind of open hour: its share of the week's open hours, contacts an hour and agents."""
+
+    share: float
+    lam: float
+    agents: int
+
+
+def open_hours(lam: float, agents: float, peak: float) -> list[Hours]:
+    """The week's open hours as four kinds: busy hours get ``1 + peak`` times the
+    average contacts, quiet ones ``1 - peak`` (half of the hours each); a
+    fractional roster of ``agents`` has ``floor`` agents in part of each and one more in the rest."""
+    low = math.floor(agents)
+    extra = agents - low
+    kinds = []
+    for load in (1.0 + peak, 1.0 - peak) if peak > 0 else (1.0,):
+        weight = 0.5 if peak > 0 else 1.0
+        for n, share in ((low, 1.0 - extra), (low + 1, extra)):
+            if share > 0:
+                kinds.append(Hours(weight * share, lam * load, n))
+    return kinds
+
+
+@dataclass(frozen=True)
+class CentreWeek:
+    """A week at the contact centre: each kind of open hour and its steady state."""
+
+    hours: tuple[Hours, ...]
+    stats: tuple[QueueStats, ...]
+    called_back: tuple[float, ...]  # share of each kind's contacts called back
+    contact_share: np.ndarray  # share of the week's contacts arriving in each kind of hour
+    occupancy: float  # busy share of the agents' time on duty
+
+    @property
+    def p_abandon(self) -> float:
+        """Expected share of contacts that hang up."""
+        abandon = [s.p_abandon * (1.0 - b) for s, b in zip(self.stats, self.called_back, strict=True)]
+        return float(self.contact_share @ np.array(abandon))
+
+
+def centre_week(
+    lam: float,
+    mu: float,
+    theta: float,
+    agents: float,
+    peak: float,
+    callback_offer: float,
+    callback_threshold_minutes: float,
+) -> CentreWeek:
+    """The steady state of each kind of open hour (see ``open_hours``), with
+    callbacks offered as in ``with_callbacks``; ``lam`` is the week's average
+    contacts an hour."""
+    hours = tuple(open_hours(lam, agents, peak))
+    solved = [
+        with_callbacks(h.lam, mu, theta, h.agents, callback_offer, callback_threshold_minutes) for h in hours
+    ]
+    weights = np.array([h.share * h.lam for h in hours])
+    total = weights.sum()
+    share = weights / total if total > 0 else np.array([h.share for h in hours])
+    agent_time = sum(h.share * h.agents for h in hours)
+    busy = sum(h.share * h.agents * s.occupancy for h, (s, _) in zip(hours, solved, strict=True))
+    return CentreWeek(
+        hours=hours,
+        stats=tuple(s for s, _ in solved),
+        called_back=tuple(b for _, b in solved),
+        contact_share=share,
+        occupancy=busy / agent_time if agent_time > 0 else 0.0,
+    )
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """What happened to some contacts: minutes held, hung up, called back."""
+
+    held: np.ndarray
+    hung_up: np.ndarray
+    called_back: np.ndarray
+
+    @property
+    def answered(self) -> np.ndarray:
+        return ~self.hung_up
+
+
+def draw_contacts(
+    week: CentreWeek,
+    theta: float,
+    count: int,
+    callback_offer: float,
+    callback_threshold: float,
+    callback_wait_factor: float,
+    rng: np.random.Generator,
+) -> Contacts:
+    """Draw what happens to ``count`` contacts of the week: each arrives in a kind
+    of open hour (by ``contact_share``), waits with that hour's probability, for
+    an exponential time of rate ``wait_rate`` if it must, and hangs up when its
+    exponential patience (rate ``theta``) runs out first. Those who would wait
+    beyond the threshold take a callback with probability ``callback_offer``;
+    a callback's delay counts ``callback_wait_factor`` of holding."""
+    u = rng.random((4, count))
+    kind = np.searchsorted(np.cumsum(week.contact_share)[:-1], u[0], side="right")
+    p_wait = np.array([s.p_wait for s in week.stats])[kind]
+    rate = np.array([wait_rate(s, theta) for s in week.stats])[kind]
+    waits = u[1] < p_wait
+    needed = np.where(waits, -np.log1p(-u[2]) / np.where(waits, rate, 1.0), 0.0)
+    patience = -np.log1p(-u[3]) * (60.0 / theta)
+    hung_up = waits & (patience < needed)
+    called_back = (
+        (needed > callback_threshold) & (rng.random(count) < callback_offer)
+        if callback_offer > 0
+        else np.zeros(count, dtype=bool)
+    )
+    hung_up &= ~called_back
+    held = np.where(called_back, callback_wait_factor * needed, np.where(hung_up, patience, needed))
+    return Contacts(held, hung_up, called_back)

@@ -186,7 +186,7 @@ def summary(table: pd.DataFrame, meta: dict) -> str:
         f"  active customers {first.active_customers:6.0f} -> {last.active_customers:6.0f}"
         f"   (churned {last.churned:.0f})",
         f"  NPS              {first.nps:6.1f} -> {last.nps:6.1f}",
-        f"  mean wait {table.avg_wait_minutes[1:].mean():.1f} min, abandonment "
+        f"  speed of answer {table.speed_of_answer_seconds[1:].mean():.0f} s, abandonment "
         f"{table.abandonment_rate[1:].mean():.1%}, first-contact resolution "
         f"{table.first_contact_resolution[1:].mean():.1%}",
         f"  cumulative profit {last.cumulative_profit:,.0f}",

@@ -102,6 +102,42 @@ BIBLIOGRAPHY: dict[str, str] = {
         "Grimm, V. et al. (2020). The ODD protocol for describing agent-based "
         "and other simulation models: a second update. JASSS 23(2) 7."
     ),
+    "schein2010": (
+        "Schein, E. H. (2010). Organizational Culture and Leadership, 4th ed. "
+        "Jossey-Bass. Culture as shared basic assumptions and norms; leaders embed "
+        "it by what they attend to, measure, reward and model; subcultures of units."
+    ),
+    "centola2018": (
+        "Centola, D., Becker, J., Brackbill, D. & Baronchelli, A. (2018). "
+        "Experimental evidence for tipping points in social convention. Science "
+        "360(6393), 1116-1119. A committed minority of about 25% overturns an "
+        "established convention."
+    ),
+    "slovic1993": (
+        "Slovic, P. (1993). Perceived risk, trust, and democracy. Risk Analysis "
+        "13(6), 675-682. The asymmetry principle: trust is easier to destroy than to create."
+    ),
+    "oliver1980": (
+        "Oliver, R. L. (1980). A cognitive model of the antecedents and "
+        "consequences of satisfaction decisions. Journal of Marketing Research "
+        "17(4), 460-469. Satisfaction as a linear function of expectation and its disconfirmation."
+    ),
+    "baumgartner2001": (
+        "Baumgartner, H. & Steenkamp, J.-B. E. M. (2001). Response styles in "
+        "marketing research: a cross-national investigation. Journal of Marketing "
+        "Research 38(2), 143-156. People differ systematically in how they use rating scales."
+    ),
+    "grandey2000": (
+        "Grandey, A. A. (2000). Emotion regulation in the workplace: a new way to "
+        "conceptualize emotional labor. Journal of Occupational Health Psychology "
+        "5(1), 95-110. Emotional labour of front-line service work wears employees down."
+    ),
+    "gans2003": (
+        "Gans, N., Koole, G. & Mandelbaum, A. (2003). Telephone call centers: "
+        "tutorial, review, and research prospects. Manufacturing & Service "
+        "Operations Management 5(2), 79-141. Service-level targets (80% in 20 s), "
+        "shrinkage, and arrival rates that vary through the day."
+    ),
     "calibration": (
         "CX Culture Lab calibration: a stated modelling choice, chosen so that a "
         "mid-sized firm behaves plausibly at defaults; see docs/odd.md."

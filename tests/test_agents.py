@@ -20,7 +20,7 @@ def test_the_models_agents_stay_registered_through_quits_and_layoffs():
     assert set(m.agents_by_type[Employee]) == set(employees)
     assert len(m.agents) == len(employees) + 300
     assert len({a.unique_id for a in m.agents}) == len(m.agents), "unique ids stay unique"
-    assert m.flows["hires"] >= 0 and m.agent_id_counter > 200 + 300 + 1, "quitters were replaced"
+    assert len(m.week.staffing.leavers) >= 0 and m.agent_id_counter > 200 + 300 + 1, "quitters were replaced"
 
 
 @pytest.mark.parametrize("cls", [Employee, Customer])

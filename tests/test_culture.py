@@ -46,18 +46,22 @@ def frontline_of(org) -> np.ndarray:
     return np.isin(org.dept, [DEPT_INDEX[d] for d in FRONTLINE]).astype(float)
 
 
-def week(c, org, p, present=None, seed=0):
-    """One ``culture_week`` on a hand-built org, wired as ``CultureModel`` wires it."""
+def week(c, org, p, present=None, seed=0, norms=None):
+    """One ``culture_week`` on a hand-built org, wired as ``CultureModel`` wires it
+    (``norms``: one per department, default 0)."""
     present = np.ones(org.size, dtype=bool) if present is None else present
+    executive = present & (org.level == EXECUTIVE)
+    felt = p.norm_pull * (np.zeros(len(DEPARTMENTS)) if norms is None else np.asarray(norms))[org.dept]
+    felt[executive] = 0.0
     weekly = culture.culture_map(
         culture.upward_matrix(org.parent, org.depth, p.top_reach),
         culture.peer_matrix(org.ties, present),
-        present & (org.level == EXECUTIVE),
+        executive,
         frontline_of(org),
         p,
     )
     return culture.culture_week(
-        np.asarray(c, dtype=float), weekly, present, p.culture_noise, np.random.default_rng(seed)
+        np.asarray(c, dtype=float), weekly, felt, present, p.culture_noise, np.random.default_rng(seed)
     )
 
 
@@ -72,6 +76,7 @@ CHAIN = (
 )
 CHAIN_P = {
     "culture_noise": 0.0,
+    "norm_pull": 0.0,
     "upward_pull": 0.2,
     "top_reach": 0.5,
     "peer_pull": 0.1,
@@ -87,6 +92,7 @@ CHAIN_P = {
 TEAM = ([-1, 0, 1, 1, 1], ["executive", "hr", "hr", "hr", "hr"], [(2, 3), (3, 4)])
 TEAM_P = {
     "culture_noise": 0.0,
+    "norm_pull": 0.0,
     "upward_pull": 0.1,
     "top_reach": 0.0,
     "peer_pull": 0.2,
@@ -255,13 +261,16 @@ def test_culture_stays_within_bounds_under_extreme_pulls():
     assert ((c >= 0.0) & (c <= 1.0)).all()
 
 
-def test_socialise_moves_a_share_of_the_gap_and_clips_unless_unbounded():
-    rng = np.random.default_rng(0)
-    c = np.array([0.0, 0.5, 1.0])
-    assert culture.socialise(c, 1.0, 0.25, 0.0, rng).tolist() == pytest.approx([0.25, 0.625, 1.0], **EXACT)
-    target = np.array([2.0, -2.0, 1.0])
-    assert culture.socialise(c, target, 1.0, 0.0, rng).tolist() == [1.0, 0.0, 1.0]
-    assert culture.socialise(c, target, 1.0, 0.0, rng, bounds=None).tolist() == [2.0, -2.0, 1.0]
+def test_culture_week_pulls_toward_the_department_norm_but_not_the_executives():
+    org = hand_org(*TEAM)
+    p = make_params({**TEAM_P, "norm_pull": 0.1})
+    norms = np.zeros(len(DEPARTMENTS))
+    norms[DEPT_INDEX["hr"]] = 1.0
+    norms[DEPT_INDEX["executive"]] = 0.3  # executives set the tone; they do not conform to a norm
+    c1 = week([0.8, 0.6, 0.2, 0.4, 0.9], org, p, norms=norms)
+    # as in the two-step test, less .1 of each staff member's own value, plus .1 * the HR norm 1.0:
+    # 2: .28 - .02 + .1 = .36;  3: .45 - .04 + .1 = .51;  4: .77 - .09 + .1 = .78; executives as before
+    assert c1.tolist() == pytest.approx([0.7, 0.6, 0.36, 0.51, 0.78], **EXACT)
 
 
 # ------------------------------------------------------------------ skill
@@ -304,25 +313,29 @@ WELL_P = {
     "overload_penalty": 1.0,
     "bad_practice_strain": 0.3,
     "bad_practice": 0.5,
+    "contact_strain": 0.3,
 }
 
 
 def test_wellbeing_target_and_two_weeks_of_adjustment_exactly():
     p = make_params(WELL_P)
-    target = culture.wellbeing_target(np.array([0.0, 0.1, 0.0]), np.array([0.0, 0.0, 1.0]), p)
-    # .55 + .4 * .3 = .67; minus overload .1 -> .57; minus strain .3 * .5 on the front line -> .52
-    assert target.tolist() == pytest.approx([0.67, 0.57, 0.52], **EXACT)
-    w = culture.wellbeing_week(np.full(3, 0.5), target, 0.1)
-    assert w.tolist() == pytest.approx([0.517, 0.507, 0.502], **EXACT)
+    target = culture.wellbeing_target(
+        np.array([0.0, 0.1, 0.0, 0.0]), np.array([0.0, 0.0, 0.0, 0.5]), np.array([0.0, 0.0, 1.0, 0.0]), p
+    )
+    # .55 + .4 * .3 = .67; minus overload .1 -> .57; minus strain .3 * .5 on the front line -> .52;
+    # minus contact strain .3 * .5 for agents busy half their time -> .52
+    assert target.tolist() == pytest.approx([0.67, 0.57, 0.52, 0.52], **EXACT)
+    w = culture.wellbeing_week(np.full(4, 0.5), target, 0.1)
+    assert w.tolist() == pytest.approx([0.517, 0.507, 0.502, 0.502], **EXACT)
     w = culture.wellbeing_week(w, target, 0.1)
-    assert w.tolist() == pytest.approx([0.5323, 0.5133, 0.5038], **EXACT)
+    assert w.tolist() == pytest.approx([0.5323, 0.5133, 0.5038, 0.5038], **EXACT)
 
 
 def test_wellbeing_target_is_clipped_to_the_unit_interval():
     high = make_params({**WELL_P, "wellbeing_base": 0.9, "care_effect": 1.0, "employee_care": 1.0})
     low = make_params({**WELL_P, "employee_care": 0.0, "overload_penalty": 5.0})
-    assert culture.wellbeing_target(np.zeros(1), np.zeros(1), high).tolist() == [1.0]
-    assert culture.wellbeing_target(np.ones(1), np.ones(1), low).tolist() == [0.0]
+    assert culture.wellbeing_target(np.zeros(1), np.zeros(1), np.zeros(1), high).tolist() == [1.0]
+    assert culture.wellbeing_target(np.ones(1), np.ones(1), np.ones(1), low).tolist() == [0.0]
 
 
 def test_quit_probability_follows_the_hazard_formula():
@@ -344,66 +357,114 @@ def test_hire_mean_moves_from_the_labour_market_toward_the_target_by_culture_fit
     assert culture.hire_mean(labour, fit, target) == pytest.approx(expected, **EXACT)
 
 
-def test_hire_replaces_only_the_masked_positions_with_seeded_draws():
-    c = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
-    mask = np.array([False, True, False, True, False])
-    out = culture.hire(c, mask, 0.5, 0.1, np.random.default_rng(9))
-    z = np.random.default_rng(9).standard_normal(2)
-    assert out[mask].tolist() == pytest.approx((0.5 + 0.1 * z).tolist(), **EXACT)
-    assert out[~mask].tolist() == [0.1, 0.3, 0.5]
-    assert c.tolist() == [0.1, 0.2, 0.3, 0.4, 0.5], "input not modified"
-
-
-def test_hire_without_spread_gives_the_mean_clipped_unless_unbounded():
-    c = np.zeros(3)
-    mask = np.ones(3, dtype=bool)
+def test_new_hires_are_the_generators_normal_draws_clipped_unless_unbounded():
+    z = np.random.default_rng(9).standard_normal(3)
+    assert culture.new_hires(3, 0.5, 0.1, np.random.default_rng(9)).tolist() == pytest.approx(
+        np.clip(0.5 + 0.1 * z, 0, 1).tolist(), **EXACT
+    )
     rng = np.random.default_rng(0)
-    assert culture.hire(c, mask, 0.7, 0.0, rng).tolist() == [0.7, 0.7, 0.7]
-    assert culture.hire(c, mask, 1.3, 0.0, rng).tolist() == [1.0, 1.0, 1.0]
-    assert culture.hire(c, mask, 1.3, 0.0, rng, bounds=None).tolist() == [1.3, 1.3, 1.3]
+    assert culture.new_hires(3, 1.3, 0.0, rng).tolist() == [1.0, 1.0, 1.0]
+    assert culture.new_hires(3, 1.3, 0.0, rng, bounds=None).tolist() == [1.3, 1.3, 1.3]
 
 
 def test_hires_are_distributed_with_the_given_mean_and_spread():
     n = 40_000
-    out = culture.hire(np.zeros(n), np.ones(n, dtype=bool), 0.4, 0.1, np.random.default_rng(1), bounds=None)
+    out = culture.new_hires(n, 0.4, 0.1, np.random.default_rng(1), bounds=None)
     assert out.mean() == pytest.approx(0.4, abs=4 * 0.1 / math.sqrt(n))
     assert out.std() == pytest.approx(0.1, rel=0.03)
 
 
-# ----------------------------------------- a programme without leadership fades
-def test_service_only_programme_without_leadership_commitment_fades():
-    """Pure culture dynamics (no noise, no metrics, no bad practice): the
-    service department is trained while leaders stay at commitment 0; the
-    pull from the managers above drains the gain back toward the others."""
-    defaults = {d: SPECS[f"dept_share_{d}"].default for d in DEPARTMENTS}
-    p = make_params(
-        {"culture_noise": 0.0, "metric_pull": 0.0, "bad_practice": 0.0, "leadership_commitment": 0.0}
-    )
-    org = generate_org(
-        300,
-        defaults,
-        p.span_of_control,
-        p.peer_ties,
-        p.cross_department_ties,
-        np.random.default_rng(5),
-    )
-    service = org.dept == DEPT_INDEX["service"]
-    others = ~service & (org.level != EXECUTIVE)
-    c = np.zeros(org.size)  # the lip-service steady state
-    c[service] += p.programme_boost * (1.0 - c[service])
+def test_hiring_for_culture_fit_hires_closer_to_the_professed_values_whatever_the_leaders_do():
+    """Zappos hires for the values it professes [seed004]: more culture-fit
+    hiring never lowers the hires' customer focus, even under weak leaders."""
+    from model import CultureModel
 
-    def gap(c):
-        return c[service].mean() - c[others].mean()
+    means = []
+    for fit in (0.0, 0.5, 1.0):
+        m = CultureModel(
+            rng=2,
+            n_employees=300,
+            market_size=200,
+            initial_customers=20,
+            leadership_commitment=0.05,
+            hiring_culture_fit=fit,
+            base_quit_rate=0.05,
+        )
+        hired = []
+        for _ in range(10):
+            before = [id(a) for a in m.employee_at]
+            m.step()
+            hired += [i for i, a in enumerate(m.employee_at) if id(a) not in before]
+        means.append(float(np.mean([m.staff.centricity[i] for i in hired])))
+    assert means[0] < means[1] < means[2]
 
-    start = gap(c)
-    assert start > 0.05, "precondition: the programme lifts the service department"
-    gaps = []
-    for _ in range(300):
-        c = week(c, org, p)
-        gaps.append(gap(c))
-    assert gaps[51] < start, "already fading within a year"
-    assert gaps[-1] < 0.1 * start
-    assert c[service].mean() < 0.1 * p.programme_boost, "the service department's own gain is gone"
+
+# ------------------------------------------------------------------ norms
+NORM_P = {
+    "norm_rate": 0.5,
+    "critical_mass": 0.25,
+    "tipping_width": 0.001,  # a sharp tip: the gate is 0 or 1 to double precision here
+    "norm_margin": 0.1,
+    "norm_consensus": 0.0,
+    "tone_at_top": 0.0,
+    "cynicism": 0.0,
+}
+HR, SERVICE, EXEC = DEPT_INDEX["hr"], DEPT_INDEX["service"], DEPT_INDEX["executive"]
+
+
+def norms_after(c, members, norms, leaders, **params):
+    p = make_params({**NORM_P, **params})
+    return culture.norms_week(
+        np.array(norms, dtype=float), np.array(c, dtype=float), members, EXEC, leaders, p
+    )
+
+
+def members_of(**depts):
+    """Each position's department index, from department -> positions."""
+    out = {i: DEPT_INDEX[name] for name, positions in depts.items() for i in positions}
+    return np.array([out[i] for i in range(len(out))])
+
+
+def test_a_norm_moves_toward_the_practising_critical_mass_when_leaders_back_it():
+    # service: 3 of 4 (75% > 25%) practise above .4 + .1; their mean .8; leaders at .9 back it fully
+    c = [0.0, 0.8, 0.7, 0.9, 0.45]
+    members = members_of(executive=[0], service=[1, 2, 3, 4])
+    norms = np.full(len(DEPARTMENTS), 0.4)
+    new = norms_after(c, members, norms, leaders=0.9)
+    assert new[SERVICE] == pytest.approx(0.4 + 0.5 * (0.8 - 0.4), **EXACT)  # .6
+    assert new[HR] == 0.4, "an empty department keeps its norm"
+
+
+def test_a_norm_holds_without_a_critical_mass_or_without_the_leaders():
+    members = members_of(executive=[0], service=[1, 2, 3, 4, 5])
+    norms = np.full(len(DEPARTMENTS), 0.4)
+    one_of_five = [0.0, 0.9, 0.4, 0.4, 0.4, 0.4]  # 20% < 25%: no tipping
+    assert norms_after(one_of_five, members, norms, leaders=0.9)[SERVICE] == 0.4
+    all_trained = [0.0, 0.9, 0.9, 0.9, 0.9, 0.9]  # everyone, but leaders below the norm do not back a rise
+    assert norms_after(all_trained, members, norms, leaders=0.2)[SERVICE] == 0.4
+    half_backed = norms_after(all_trained, members, norms, leaders=0.45)  # leaders .05 ahead: half backing
+    assert half_backed[SERVICE] == pytest.approx(0.4 + 0.5 * 0.5 * (0.9 - 0.4), **EXACT)
+
+
+def test_norms_drift_toward_the_leaders_slowly_up_and_faster_down():
+    members = members_of(executive=[0], service=[1], hr=[2])
+    c = [0.0, 0.5, 0.5]  # nobody departs from the norms
+    norms = np.full(len(DEPARTMENTS), 0.5)
+    up = norms_after(c, members, norms, leaders=0.9, tone_at_top=0.01, cynicism=0.03)
+    down = norms_after(c, members, norms, leaders=0.1, tone_at_top=0.01, cynicism=0.03)
+    assert up[SERVICE] == pytest.approx(0.5 + 0.01 * 0.4, **EXACT)
+    assert down[SERVICE] == pytest.approx(0.5 - 0.03 * 0.4, **EXACT)
+    assert up[EXEC] == 0.5 and down[EXEC] == 0.5, "the executives have no norm to drift"
+
+
+def test_heads_align_norms_with_the_management_team_only_where_the_leaders_point():
+    members = members_of(executive=[0], service=[1], hr=[2])
+    c = [0.0, 0.3, 0.7]
+    norms = np.full(len(DEPARTMENTS), 0.5)
+    norms[SERVICE], norms[HR] = 0.3, 0.7  # the management team's consensus: .5
+    new = norms_after(c, members, norms, leaders=0.9, norm_consensus=0.1)
+    assert new[SERVICE] == pytest.approx(0.3 + 0.1 * 0.2, **EXACT)  # up toward .5: backed
+    assert new[HR] == 0.7  # down toward .5: the leaders (.9) do not back it
 
 
 @pytest.mark.parametrize("lever", __import__("model.model", fromlist=["CULTURE_LEVERS"]).CULTURE_LEVERS)

@@ -12,8 +12,8 @@ from model.params import make_params
 
 
 def test_purchase_probability_follows_the_formula_and_is_at_most_one():
-    p = make_params({"purchase_rate": 0.1, "repurchase_sensitivity": 3.0, "acceptable_satisfaction": 0.7})
-    sat = np.array([0.7, 0.9, 0.4])
+    p = make_params({"purchase_rate": 0.1, "repurchase_sensitivity": 3.0})
+    sat = np.array([0.75, 0.95, 0.45])  # acceptable (a passive 7.5), delighted, unhappy
     expected = [0.1, 0.1 * math.exp(0.6), 0.1 * math.exp(-0.9)]
     assert purchase_probability(sat, p).tolist() == pytest.approx(expected, rel=1e-12)
     steep = make_params({"purchase_rate": 0.5, "repurchase_sensitivity": 20.0})
@@ -38,7 +38,7 @@ def test_in_the_model_the_delighted_buy_as_often_as_the_formula_says():
         n = len(group) * weeks
         share = bought[group].sum() / n
         assert abs(share - prob) < 4 * math.sqrt(prob * (1 - prob) / n)
-    assert bought[happy].sum() > 3 * bought[unhappy].sum()
+    assert bought[happy].sum() > 2 * bought[unhappy].sum()  # exp(2 x 0.5) = 2.7 times at the default
 
 
 def test_every_person_in_the_market_is_a_registered_customer_agent_reading_the_arrays():
@@ -135,3 +135,43 @@ def test_the_model_serves_every_touchpoint_once():
     from model.model import FOLLOWED, PURCHASE
 
     assert sorted(PURCHASE + FOLLOWED) == sorted(TOUCHPOINTS)
+
+
+def test_acceptable_is_the_middle_of_the_passive_band():
+    """Meeting expectations exactly is 'acceptable' [seed001]: a passive, 7.5 of 10."""
+    from model.customers import ACCEPTABLE, DETRACTOR_MAX, PROMOTER_MIN, recommendation_score, satisfaction
+
+    assert DETRACTOR_MAX < 10 * ACCEPTABLE < PROMOTER_MIN
+    p = make_params({"disconfirmation_slope": 0.7})
+    met = satisfaction(np.array([0.6]), np.array([0.6]), p)
+    assert met.tolist() == [ACCEPTABLE]
+    assert DETRACTOR_MAX < recommendation_score(met)[0] < PROMOTER_MIN
+
+
+def test_satisfaction_is_linear_in_disconfirmation_and_clipped():
+    from model.customers import ACCEPTABLE, satisfaction
+
+    p = make_params({"disconfirmation_slope": 0.7})
+    got = satisfaction(np.array([0.7, 0.5, 2.0, -2.0]), np.full(4, 0.6), p)
+    assert got.tolist() == pytest.approx([ACCEPTABLE + 0.07, ACCEPTABLE - 0.07, 1.0, 0.0], rel=1e-12)
+
+
+def test_a_single_failure_dents_satisfaction_and_repeated_failures_sink_it():
+    """A buyer at acceptable satisfaction meets a late delivery nobody puts
+    right, purchase after purchase: the first one leaves a passive, repeated
+    ones make a detractor (running satisfaction, ``satisfaction_memory``)."""
+    from model.customers import ACCEPTABLE, DETRACTOR_MAX, experience, recommendation_score, satisfaction
+
+    p = make_params({})
+    scores = np.array([[0.7, 0.75, 0.75]])
+    fine = experience(scores, np.zeros((1, 3), dtype=bool), np.ones(1), np.zeros(1, dtype=bool), p)[0]
+    for failed in ([True, False, False], [False, True, False]):  # a faulty product; a late delivery
+        lived = experience(scores, np.array([failed]), np.zeros(1), np.zeros(1, dtype=bool), p)[0]
+        s, path = ACCEPTABLE, []  # a customer whose expectation an unbroken purchase meets
+        for _ in range(6):
+            felt = satisfaction(np.array([lived]), np.array([fine]), p)[0]
+            s = (1 - p.satisfaction_memory) * s + p.satisfaction_memory * felt
+            path.append(int(recommendation_score(np.array([s]))[0]))
+        assert path[0] > DETRACTOR_MAX, "one failure only dents: still a passive"
+        assert path[-1] <= DETRACTOR_MAX, "repeated failures sink it"
+        assert path == sorted(path, reverse=True)

@@ -47,7 +47,7 @@ def test_each_numeric_option_accepts_its_bounds_and_refuses_beyond(name):
 def test_an_event_is_called_like_its_function(build_model):
     m = build_model()
     EVENTS["service_breakdown"](m, weeks=3, capacity=0.25)
-    assert m.breakdown == (3, 0.25)
+    assert (m.carry.breakdown_until, m.carry.breakdown_capacity) == (3, 0.25)
 
 
 # ---------------------------------------------------------------- the facilitator's market events

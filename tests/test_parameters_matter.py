@@ -17,7 +17,7 @@ STEPS = 20
 SEED = 3
 
 # Sizes move to other small values (their far bounds would be millions).
-SIZE_CHANGES = {"n_employees": 50, "market_size": 1500, "initial_customers": 300}
+SIZE_CHANGES = {"n_employees": 50, "market_size": 1500, "initial_customers": 300, "network_degree": 30}
 
 BUSY = {"contact_hours": SPECS["contact_hours"].lo}  # every contact in one hour: queues and busy agents
 UNDERSTAFFED = {**BUSY, "service_staffing": 0.5}  # callers wait minutes, not seconds
@@ -34,7 +34,7 @@ PROGRAMME = ((2, "culture_programme", {}),)
 # name -> (parameter values, events): what a parameter needs in order to act.
 CONTEXT: dict[str, tuple[dict, tuple]] = {
     "service_staffing": (BUSY, ()),  # with a trickle of contacts one agent is always enough
-    "staffing_safety": (BUSY, ()),
+    "target_answer_seconds": (BUSY, ()),  # the roster is planned for it while the agents' hours allow
     "comfortable_occupancy": (BUSY, ()),  # matters only when agents are busier than comfortable
     "overload_penalty": ({}, LAYOFFS),  # overload: the work of the empty positions
     "callback_offer": (UNDERSTAFFED, ()),  # offered only to callers who would wait past the threshold
@@ -47,6 +47,11 @@ CONTEXT: dict[str, tuple[dict, tuple]] = {
     "hidden_fee": (TRAPS, ()),
     "bad_practice_sting": (TRAPS, ()),
     "programme_boost": ({}, PROGRAMME),  # the default boost of a culture programme
+    "norm_rate": ({}, PROGRAMME),  # norms move when a programme lifts a critical mass
+    "critical_mass": ({}, PROGRAMME),
+    "tipping_width": ({}, PROGRAMME),
+    "cynicism": ({"leadership_commitment": 0.1}, ()),  # pulls norms down toward leaders below them
+    "programme_cost": ({}, PROGRAMME),
     "layoff_shock": ({}, LAYOFFS),
     "care_effect": (CARE, ()),  # scales employee_care - 0.5
     "wellbeing_rate": (CARE, ()),  # speed toward a target that differs from today's wellbeing

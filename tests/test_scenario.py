@@ -265,9 +265,9 @@ def test_scheduled_service_breakdown_lasts_the_given_number_of_weeks(small):
 
     hand = agents(CultureModel(rng=5, **load), by_hand=True)
     assert (hand[1 : k + 1] > 1).all(), "precondition: more than one agent normally"
-    assert np.flatnonzero(hand[1:] == 1).tolist() == list(range(k, k + weeks)), "by hand: weeks k+1..k+weeks"
+    assert np.flatnonzero(hand[1:] == 0).tolist() == list(range(k, k + weeks)), "by hand: weeks k+1..k+weeks"
     scheduled = agents(CultureModel(rng=5, **load), by_hand=False)
-    assert np.flatnonzero(scheduled[1:] == 1).tolist() == list(range(k, k + weeks))
+    assert np.flatnonzero(scheduled[1:] == 0).tolist() == list(range(k, k + weeks))
 
 
 def test_a_horizon_beyond_the_limit_is_refused_unless_the_limits_are_lifted(tmp_path):

@@ -35,6 +35,8 @@ def test_the_dashboard_stops_on_every_signal_and_leaves_nothing_behind(stop, tmp
             env=environment(),
             stdout=out,
             stderr=subprocess.STDOUT,
+            # a suite started under nohup hands its children an ignored SIGHUP; a terminal does not
+            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL),
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT

@@ -128,7 +128,7 @@ def test_prospects_consider_with_their_adoption_probability():
     reps = 1500
     hits = np.zeros(len(mk.status))
     for _ in range(reps):
-        hits[m._prospects_consider(prospects, m.market.status == ACTIVE)[0]] += 1
+        hits[m._prospects_consider(prospects, m.market.status == ACTIVE).candidates] += 1
     hits = hits[prospects]
     assert abs(hits.sum() - reps * prob.sum()) < 4 * math.sqrt(reps * (prob * (1 - prob)).sum())
     # by decile of probability: frequencies match within 4 standard errors

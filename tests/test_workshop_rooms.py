@@ -433,7 +433,7 @@ def test_an_actions_price_is_what_the_firm_is_charged(tmp_path):
         {"action": "culture_programme", "departments": ["service", "sales"]},
         {"action": "service_investment", "level": 0.5},
         {"action": "values_hiring", "level": 0.6},
-        {"action": "logistics_contract", "level": 0.95},
+        {"action": "logistics_contract", "level": 0.98},
     ]
     quoted = seats["A"].quote(actions)
     console.open_window()

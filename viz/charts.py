@@ -98,9 +98,9 @@ CHARTS: dict[str, Chart] = {
         Chart(
             "service",
             "Waiting and abandonment",
-            _help("avg_wait_minutes", "abandonment_rate", "lost_presale", "first_contact_resolution"),
+            _help("speed_of_answer_seconds", "abandonment_rate", "lost_presale", "first_contact_resolution"),
             (
-                Panel((Line("avg_wait_minutes"),), "", 0),
+                Panel((Line("speed_of_answer_seconds"),), "", 0),
                 Panel((Line("abandonment_rate"),), "", 0),
                 Panel((Line("lost_presale"),), "", 0),
                 Panel((Line("first_contact_resolution"),), "", 0, 100),
@@ -184,7 +184,7 @@ KPIS: tuple[Kpi, ...] = tuple(
         "nps",
         "satisfaction_mean",
         "active_customers",
-        "avg_wait_minutes",
+        "speed_of_answer_seconds",
         "cumulative_profit",
     )
 )
