@@ -217,8 +217,9 @@ def norms_week(
     n = norms.copy()
     own = n[dept]
     higher, lower = c > own + p.norm_margin, c < own - p.norm_margin
-    n_high = np.bincount(dept[higher], minlength=k)
-    n_low = np.bincount(dept[lower], minlength=k)
+    dept_high, dept_low = dept[higher], dept[lower]
+    n_high = np.bincount(dept_high, minlength=k)
+    n_low = np.bincount(dept_low, minlength=k)
     share = np.divide(1.0, size, out=np.zeros(k), where=size > 0)
     # the side whose practice, backed by the leaders, pulls harder sets the direction
     up = np.where(n_high > 0, expit((n_high * share - p.critical_mass) / p.tipping_width), 0.0) * _backed(
@@ -228,10 +229,10 @@ def norms_week(
         n - leaders, p
     )
     high_mean = np.divide(
-        np.bincount(dept[higher], weights=c[higher], minlength=k), n_high, out=n.copy(), where=n_high > 0
+        np.bincount(dept_high, weights=c[higher], minlength=k), n_high, out=n.copy(), where=n_high > 0
     )
     low_mean = np.divide(
-        np.bincount(dept[lower], weights=c[lower], minlength=k), n_low, out=n.copy(), where=n_low > 0
+        np.bincount(dept_low, weights=c[lower], minlength=k), n_low, out=n.copy(), where=n_low > 0
     )
     rising = (up >= down) & (up > 0)
     n += p.norm_rate * np.where(rising, up * (high_mean - n), down * (low_mean - n))

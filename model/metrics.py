@@ -18,6 +18,7 @@ from model.mesa_adapter import append_row
 
 HIGHER, LOWER = "higher", "lower"
 LEADING = DEPARTMENTS.index("executive")
+NOT_LEADING = np.arange(len(DEPARTMENTS)) != LEADING
 
 
 @dataclass(frozen=True)
@@ -231,10 +232,9 @@ def organisation_metrics(model) -> dict[str, float]:
     out = dict(zip(DEPT_KEYS, by_dept.tolist(), strict=True))
     out.update(zip(LEVEL_KEYS, group_means(c, org.level[who], model.level_headcount).tolist(), strict=True))
     out["culture_mean"] = mean_or_zero(c)
-    teams = model.dept_headcount * (
-        np.arange(len(DEPARTMENTS)) != LEADING
-    )  # the executives set the tone, not a norm
-    out["norm_mean"] = float(model.norms @ teams / teams.sum()) if teams.sum() else 0.0
+    teams = model.dept_headcount * NOT_LEADING  # the executives set the tone, not a norm
+    in_teams = teams.sum()
+    out["norm_mean"] = float(model.norms @ teams / in_teams) if in_teams else 0.0
     out["wellbeing_mean"] = mean_or_zero(st.wellbeing[who])
     out["skill_mean"] = mean_or_zero(st.skill[who])
     out["service_quality"] = mean_or_zero(model.quality[who])

@@ -404,6 +404,7 @@ class CultureModel(mesa.Model):
         self.executive = present & (self.org.level == EXECUTIVE)
         self.executives = np.flatnonzero(self.executive)
         self.members_below_top = np.flatnonzero(present & ~self.executive)
+        self.dept_below_top = self.org.dept[self.members_below_top]
         # the contact centre's agents: the service department's staff (its managers if it has none)
         service = self.members[SERVICE]
         staff_level = service[self.org.level[service] == STAFF]
@@ -442,15 +443,15 @@ class CultureModel(mesa.Model):
     def _organisation_week(self) -> Staffing:
         """Culture and norms, skill, wellbeing, quitting and hiring."""
         p, st, org, rng = self.p, self.staff, self.org, self.rng
-        felt = p.norm_pull * self.norms[org.dept]
-        felt[self.executive] = 0.0  # executives set the tone; they do not conform to it
+        felt = (p.norm_pull * self.norms)[org.dept]
+        felt[self.executives] = 0.0  # executives set the tone; they do not conform to it
         st.centricity = culture.culture_week(
             st.centricity, self._culture_map(), felt, st.present, p.culture_noise, rng
         )
         leaders = float(st.centricity[self.executives].mean()) if len(self.executives) else 0.0
         who = self.members_below_top  # a norm is what members practise; their leaders back it or not
         self.norms = culture.norms_week(
-            self.norms, st.centricity[who], org.dept[who], EXECUTIVE_DEPT, leaders, p
+            self.norms, st.centricity[who], self.dept_below_top, EXECUTIVE_DEPT, leaders, p
         )
         st.skill = culture.skill_week(st.skill, st.tenure, p)
         target = culture.wellbeing_target(  # by department
@@ -470,7 +471,7 @@ class CultureModel(mesa.Model):
         self.quality = culture.service_quality(st.centricity, st.skill, st.wellbeing, self.frontline, p)
         return Staffing(
             leavers=leavers,
-            headcount=org.size if self.all_present else int(st.present.sum()),
+            headcount=org.size if self.all_present else int(np.count_nonzero(st.present)),
             service_leavers=int(np.count_nonzero(org.dept[leavers] == SERVICE)),
             service_headcount=len(self.members[SERVICE]),
         )
@@ -554,7 +555,7 @@ class CultureModel(mesa.Model):
         on average), within the hours the present agents can work; every contact
         this week is drawn: held, hung up or called back."""
         p, rng, carry = self.p, self.rng, self.carry
-        n_ask, n_complain = int(prospects.asks.sum()), int(buy.complains.sum())
+        n_ask, n_complain = int(np.count_nonzero(prospects.asks)), int(np.count_nonzero(buy.complains))
         questions = int(rng.binomial(n_active, p.question_rate * (1.0 - p.self_service)))
         n_routine = questions + carry.repeat_contacts
         contacts = n_ask + n_complain + n_routine
@@ -606,9 +607,9 @@ class CultureModel(mesa.Model):
         won[prospects.asks] = contacts.answered & converts
         return Sales(
             adopters=prospects.candidates[won],
-            by_marketing=int((won & prospects.by_marketing).sum()),
-            by_referral=int((won & ~prospects.by_marketing).sum()),
-            lost_presale=int(contacts.hung_up.sum()),
+            by_marketing=int(np.count_nonzero(won & prospects.by_marketing)),
+            by_referral=int(np.count_nonzero(won & ~prospects.by_marketing)),
+            lost_presale=int(np.count_nonzero(contacts.hung_up)),
         )
 
     def _recovery(self, buy: Purchases, contacts: service.Contacts, staff: np.ndarray) -> Recovery:
@@ -625,9 +626,11 @@ class CultureModel(mesa.Model):
         resolution = np.ones(len(buy.buyers))
         resolution[buy.problem] = 0.0
         resolution[buy.complains] = value * (1.0 - cx.wait_spoil(contacts.held, p.wait_tolerance_minutes))
-        repeat = int((answered & ~fcr).sum())
+        repeat = int(np.count_nonzero(answered & ~fcr))
         self.carry.repeat_contacts = repeat
-        return Recovery(resolution, int(solved_first.sum()), int(answered.sum()), repeat)
+        return Recovery(
+            resolution, int(np.count_nonzero(solved_first)), int(np.count_nonzero(answered)), repeat
+        )
 
     def _experience(self, buy: Purchases, recovery: Recovery) -> Payment:
         """Experience against expectation becomes satisfaction and a 0-10 score;
@@ -643,7 +646,9 @@ class CultureModel(mesa.Model):
         premium = delighted & mk.premium_payer[buyers]
         paid = p.price * (1.0 + p.premium * premium + p.hidden_fee * buy.trapped)
         mk.spend[buyers] += paid
-        return Payment(float(paid.sum()), scores, int(premium.sum()), int(delighted.sum()))
+        return Payment(
+            float(paid.sum()), scores, int(np.count_nonzero(premium)), int(np.count_nonzero(delighted))
+        )
 
     def _churn_and_join(self, active: np.ndarray, adopters: np.ndarray) -> np.ndarray:
         """Dissatisfied customers churn; newcomers join. Returns those leaving."""
@@ -723,8 +728,8 @@ def week_flows(week: Week) -> dict[str, float]:
         week.talk,
     )
     drawn = [support.presale, support.complaints, support.routine]
-    hung_up = sum(int(c.hung_up.sum()) for c in drawn)
-    answered_waits = np.concatenate([c.held[c.answered & ~c.called_back] for c in drawn])
+    hung_up = sum(int(np.count_nonzero(c.hung_up)) for c in drawn)
+    answered_waits = np.concatenate([c.held[~(c.hung_up | c.called_back)] for c in drawn])
     contacts = support.contacts
     return {
         "employee_turnover": len(staffing.leavers) / staffing.headcount if staffing.headcount else 0.0,
@@ -739,8 +744,8 @@ def week_flows(week: Week) -> dict[str, float]:
         "first_contact_resolution": (
             recovery.solved_first / recovery.answered_problems if recovery.answered_problems else np.nan
         ),
-        "problems": int(buy.problem.sum()),
-        "complaints": int(buy.complains.sum()),
+        "problems": int(np.count_nonzero(buy.problem)),
+        "complaints": int(np.count_nonzero(buy.complains)),
         "churn_rate": week.churned / week.active if week.active else 0.0,
         "acquisitions_marketing": sales.by_marketing,
         "acquisitions_referral": sales.by_referral,

@@ -86,14 +86,12 @@ def abandonment_factor(x: float, y: float) -> tuple[float, float]:
     return log_a, min(1.0, max(0.0, given_wait))
 
 
-def _degenerate(lam: float, theta: float, n: int) -> QueueStats | None:
+def _degenerate(lam: float, theta: float) -> QueueStats:
     """The centres without a queue to solve: nobody calls, or nobody answers
     (then everyone holds until they hang up)."""
     if lam <= 0:
         return QueueStats(0.0, 0.0, 0.0, 0.0)
-    if n <= 0:
-        return QueueStats(1.0, 60.0 / theta, 1.0, 0.0)
-    return None
+    return QueueStats(1.0, 60.0 / theta, 1.0, 0.0)
 
 
 def erlang_a(lam: float, mu: float, theta: float, n: int) -> QueueStats:
@@ -108,8 +106,8 @@ def erlang_a(lam: float, mu: float, theta: float, n: int) -> QueueStats:
         lam: arrival rate per hour; mu: service rate per agent per hour;
         theta: abandonment rate per hour (1 / mean patience); n: agents.
     """
-    if (degenerate := _degenerate(lam, theta, n)) is not None:
-        return degenerate
+    if lam <= 0 or n <= 0:
+        return _degenerate(lam, theta)
     log_a, given_wait = abandonment_factor(n * mu / theta, lam / theta)
     b = erlang_b(n, lam / mu)
     z = -(math.log(b) + log_a) if b > 0 else math.inf  # log((1 / B A))
@@ -229,6 +227,11 @@ class CentreWeek:
     called_back: tuple[float, ...]  # share of each kind's contacts called back
     contact_share: np.ndarray  # share of the week's contacts arriving in each kind of hour
     occupancy: float  # busy share of the agents' time on duty
+    # for draw_contacts, by kind of hour: the inner edges of the cumulative contact
+    # share, the probability of waiting and the rate of the wait needed (see wait_rate)
+    edges: np.ndarray
+    p_wait: np.ndarray
+    wait_rate: np.ndarray
 
     @property
     def p_abandon(self) -> float:
@@ -258,12 +261,16 @@ def centre_week(
     share = weights / total if total > 0 else np.array([h.share for h in hours])
     agent_time = sum(h.share * h.agents for h in hours)
     busy = sum(h.share * h.agents * s.occupancy for h, (s, _) in zip(hours, solved, strict=True))
+    stats = tuple(s for s, _ in solved)
     return CentreWeek(
         hours=hours,
-        stats=tuple(s for s, _ in solved),
+        stats=stats,
         called_back=tuple(b for _, b in solved),
         contact_share=share,
         occupancy=busy / agent_time if agent_time > 0 else 0.0,
+        edges=np.cumsum(share)[:-1],
+        p_wait=np.array([s.p_wait for s in stats]),
+        wait_rate=np.array([wait_rate(s, theta) for s in stats]),
     )
 
 
@@ -294,20 +301,24 @@ def draw_contacts(
     an exponential time of rate ``wait_rate`` if it must, and hangs up when its
     exponential patience (rate ``theta``) runs out first. Those who would wait
     beyond the threshold take a callback with probability ``callback_offer``;
-    a callback's delay counts ``callback_wait_factor`` of holding."""
+    a callback's delay counts ``callback_wait_factor`` of holding. ``theta`` is
+    the one ``week`` was solved with."""
     u = rng.random((4, count))
-    kind = np.searchsorted(np.cumsum(week.contact_share)[:-1], u[0], side="right")
-    p_wait = np.array([s.p_wait for s in week.stats])[kind]
-    rate = np.array([wait_rate(s, theta) for s in week.stats])[kind]
-    waits = u[1] < p_wait
-    needed = np.where(waits, -np.log1p(-u[2]) / np.where(waits, rate, 1.0), 0.0)
-    patience = -np.log1p(-u[3]) * (60.0 / theta)
-    hung_up = waits & (patience < needed)
-    called_back = (
-        (needed > callback_threshold) & (rng.random(count) < callback_offer)
-        if callback_offer > 0
-        else np.zeros(count, dtype=bool)
-    )
-    hung_up &= ~called_back
-    held = np.where(called_back, callback_wait_factor * needed, np.where(hung_up, patience, needed))
+    kind = (u[0] >= week.edges[:, None]).sum(axis=0)  # the inner edges passed (no branchy search)
+    waiting = np.flatnonzero(u[1] < week.p_wait[kind])  # only they need a wait and a patience
+    wait = -np.log1p(-u[2, waiting]) / week.wait_rate[kind[waiting]]
+    patience = -np.log1p(-u[3, waiting]) * (60.0 / theta)
+    gives_up = patience < wait
+    needed = np.zeros(count)
+    needed[waiting] = wait
+    hung_up = np.zeros(count, dtype=bool)
+    hung_up[waiting] = gives_up
+    held = needed.copy()
+    held[waiting[gives_up]] = patience[gives_up]
+    if callback_offer > 0:
+        called_back = (needed > callback_threshold) & (rng.random(count) < callback_offer)
+        hung_up &= ~called_back
+        held[called_back] = callback_wait_factor * needed[called_back]
+    else:
+        called_back = np.zeros(count, dtype=bool)
     return Contacts(held, hung_up, called_back)
