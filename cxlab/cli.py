@@ -3,7 +3,7 @@
     cxlab simulate --scenario NAME|PATH --steps N --seed S --set name=value ... --out FILE
     cxlab scenarios
     cxlab validate [--json]
-    cxlab dashboard [--host 127.0.0.1] [--port 8765] [--max-employees N] [--max-market N]
+    cxlab dashboard [--host 127.0.0.1] [--port 8765] [--data DIR] [--max-employees N] [--max-market N]
     cxlab experiment SPEC.toml [--out DIR] [--workers N] [--scheduler ADDRESS] [--resume]
     cxlab report DIR
     cxlab workshop new|list|show|export|delete ...
@@ -157,7 +157,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         if not lo <= value <= hi:
             raise UsageError(f"{flag} must be a whole number from {lo:,} to {hi:,}, got {value:,}")
     limits = {"n_employees": args.max_employees, "market_size": args.max_market}
-    return serve(host=args.host, port=args.port, limits=limits)
+    return serve(host=args.host, port=args.port, limits=limits, data=args.data)
 
 
 def register(commands: Commands) -> None:
@@ -194,8 +194,18 @@ def register(commands: Commands) -> None:
     p.add_argument("--seed", type=whole_number, default=2026)
     p.add_argument("--quick", action="store_true", help="shorter simulations, wider tolerances")
 
-    p = commands.add("dashboard", cmd_dashboard, "serve the workshop dashboard")
-    p.add_argument("--host", default="127.0.0.1")
+    p = commands.add(
+        "dashboard",
+        cmd_dashboard,
+        "serve the dashboard: the explorer at / and the workshop rooms at /workshop",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: this machine only)")
+    p.add_argument(
+        "--data",
+        default=None,
+        metavar="DIR",
+        help="the workshops' data directory (default: the per-user one)",
+    )
     p.add_argument("--port", type=int, default=8765, help="the address participants open")
     p.add_argument(
         "--max-employees",

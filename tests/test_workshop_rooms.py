@@ -549,3 +549,27 @@ def test_a_deleted_workshops_id_is_never_reused_so_no_process_mistakes_a_new_one
     new_console.open_window()
     new_console.advance()
     assert new_console.report().start["seed"] == 99
+
+
+def test_a_seats_version_follows_what_the_team_sees_not_other_teams_decisions(tmp_path):
+    hub, created, console, seats = new_room(tmp_path / "data")
+    red, blue = seats["Red"], seats["Blue"]
+    seen = red.version()
+    blue.draft({"empowerment": 0.9})
+    assert red.version() == seen  # another team's draft: the team's page need not re-read
+    red.draft({"empowerment": 0.9})
+    assert red.version() != seen
+    seen = red.version()
+    console.open_window()
+    assert red.version() != seen
+    seen = red.version()
+    blue.submit({"empowerment": 0.9})
+    assert red.version() == seen
+    console.advance(expect_round=1)
+    assert red.version() != seen
+    seen = red.version()
+    console.show_ranks(True)
+    assert red.version() != seen
+    hub.delete(created.code)
+    with pytest.raises(NotFound):
+        red.version()

@@ -1,4 +1,6 @@
-"""The workshop dashboard page: ``cxlab dashboard`` (or ``solara run viz/app.py``).
+"""The dashboard: the explorer at ``/`` and the workshop rooms under ``/workshop``
+(``viz.rooms``), one Solara app with multi-page routing (``routes``); served by
+``cxlab dashboard``.
 
 Each browser session gets its own ``Lab`` (its own runs), created once per
 session; it is restored from the page address when that holds a recipe
@@ -69,7 +71,7 @@ CSS = """
   .kpi-label { font-size: 0.8rem; }
   .speed-select { display: none; }
   .v-navigation-drawer { max-width: 100vw !important; min-width: 0 !important; width: 100vw !important; }
-  .solara-content-main { padding: 4px !important; }
+  .solara-content-main { padding-left: 4px !important; padding-right: 4px !important; }
 }
 """
 
@@ -205,3 +207,28 @@ def Sidebar(lab: Lab, refresh: Callable[[], None], version: int, playing: bool) 
             ui.ExportControls(lab, runs)
         with solara.Card("Seed and world size", margin=0):
             ui.SizeControls(lab, refresh, runs)
+
+
+@solara.component
+def Explorer() -> None:
+    """The explorer in its own layout (the workshop pages have theirs)."""
+    Layout(children=[Page()])
+
+
+@solara.component
+def Bare(children: list = []) -> None:  # noqa: B006 - Solara's layout signature
+    """The root layout: none (each part of the app brings its own)."""
+    solara.Column(children=children, style={"padding": "0", "gap": "0"})
+
+
+def _routes() -> list:
+    from viz.rooms.pages import RoomLayout
+    from viz.rooms.pages import routes as rooms
+
+    return [
+        solara.Route("/", component=Explorer, label="Explorer", layout=Bare),
+        solara.Route("workshop", children=rooms, label="Workshop", layout=RoomLayout),
+    ]
+
+
+routes = _routes()

@@ -117,6 +117,23 @@ class Figure(FigureWidget):
         }
 
 
+def show(widget: FigureWidget, fig) -> None:
+    """Put figure ``fig`` into ``widget`` in one update (layout and lines)."""
+    with widget.batch_update():
+        widget.layout = fig.layout
+        old = len(widget.data)
+        widget.add_traces(fig.data)
+        widget.data = widget.data[old:]
+
+
+@solara.component
+def Plot(make: Callable[[], object], version: Hashable, filename: str = "chart") -> None:
+    """A figure drawn in the browser by Plotly, made by ``make()`` again only when
+    ``version`` changes (zoom and legend choices survive through ``uirevision``)."""
+    element = Figure.element(_filename=filename)
+    solara.use_effect(lambda: show(solara.get_widget(element), make()), [version])
+
+
 @solara.component
 def ChartView(key: str, lab: Lab, tick: solara.Reactive[int], playing: bool) -> None:
     """One chart (its title is in the figure, so a downloaded PNG carries it) and its help line."""
@@ -147,12 +164,7 @@ def LivePlot(key: str, lab: Lab, tick: solara.Reactive[int], playing: bool) -> N
     def update() -> None:
         widget = solara.get_widget(element)
         if shape.current != signature:
-            fig = chart.figure(snaps, lab.horizon)
-            with widget.batch_update():
-                widget.layout = fig.layout
-                old = len(widget.data)
-                widget.add_traces(fig.data)
-                widget.data = widget.data[old:]
+            show(widget, chart.figure(snaps, lab.horizon))
             shape.current = signature
         else:  # one restyle message with every line's new values
             ys = chart.data(snaps)

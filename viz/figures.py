@@ -549,3 +549,74 @@ def network(runs: Sequence[MarketData], title: str = "", key: str = "network") -
             )
     legend = {"orientation": "h", "y": -0.02, "x": 0, "yanchor": "top"}
     return go.Figure(data=traces, layout=side_by_side(runs, title, key, 470, legend=legend))
+
+
+# ------------------------------------------------------------------ many runs, one measure
+def run_style(i: int) -> tuple[str, str]:
+    """The colour and dash of the ``i``-th of many runs (teams): the palette, then dashes."""
+    return PALETTE[i % len(PALETTE)], LINE_DASH[(i // len(PALETTE)) % len(LINE_DASH)]
+
+
+def overlay(
+    metric: str,
+    runs: Sequence[RunData],
+    horizon: int,
+    title: str = "",
+    key: str = "",
+    every: int = 0,
+    height: int = 380,
+    font: int = TICK_PX,
+) -> go.Figure:
+    """One metric of many runs (a workshop's teams) on one week axis, a line per run in
+    ``run_style`` order, a dotted line every ``every`` weeks (the rounds); ``font`` sets the
+    type size (a projector wants it larger)."""
+    fmt = scale(metric)
+    traces = []
+    for i, run in enumerate(runs):
+        colour, dash = run_style(i)
+        y = series(run, metric)
+        traces.append(
+            go.Scatter(
+                x=np.arange(len(y)),
+                y=y,
+                name=run.name,
+                mode="lines",
+                line={"color": colour, "dash": dash, "width": 3},
+                hovertemplate=f"{run.name}: %{{y:{fmt.hover}}}{fmt.suffix}<extra></extra>",
+            )
+        )
+    last = max((r.steps for r in runs), default=0)
+    end = max(horizon, last, 1)
+    shapes = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": week,
+            "x1": week,
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": "#9aa5b1", "width": 1, "dash": "dot"},
+            "layer": "below",
+        }
+        for week in (range(every, end, every) if every else ())
+    ]
+    axis = {"tickfont": {"size": font}, "gridcolor": "#e5e5e5"}
+    layout = {
+        "template": THEME,
+        "title": {"text": title, "font": {"size": font + 3}},
+        "height": height,
+        "hovermode": "x unified",
+        "uirevision": key or metric,
+        "showlegend": True,
+        "legend": {"font": {"size": font}, "orientation": "h", "y": 1.0, "x": 0, "yanchor": "bottom"},
+        "font": {"size": font},
+        "shapes": shapes,
+        "xaxis": {**axis, "range": [0, end], "title": {"text": "week"}},
+        "yaxis": {
+            **axis,
+            "title": {"text": METRICS[metric].label + (" (%)" if fmt.suffix else "")},
+            "tickformat": fmt.ticks,
+        },
+    }
+    return go.Figure(data=traces, layout=layout)

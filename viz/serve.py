@@ -101,20 +101,64 @@ def _warn(host: str, port: int) -> None:
         )
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, limits: dict[str, int] | None = None) -> int:
+def lan_address() -> str | None:
+    """This machine's address on its network (the interface of its default route), if any;
+    no packet is sent."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("10.255.255.255", 1))
+            return s.getsockname()[0]
+    except OSError:
+        return None
+
+
+def public_url(host: str, port: int) -> str:
+    """The address participants open: this machine's network address when serving on all
+    interfaces, else the host served on."""
+    name = (lan_address() or "127.0.0.1") if all_interfaces(host) else host.strip("[]")
+    return f"http://{_shown(name)}:{port}"
+
+
+def check_data(data: str | Path | None) -> Path:
+    """The workshops' data directory (``--data``; default: ``workshop.store.default_data_dir``),
+    opened once to check it; ``ServeError`` in one line if it cannot be used."""
+    from workshop import WorkshopError
+    from workshop.store import Store, default_data_dir
+
+    folder = Path(data).expanduser().resolve() if data is not None else default_data_dir()
+    try:
+        Store(folder).close()
+    except WorkshopError as exc:
+        raise ServeError(str(exc)) from None
+    return folder
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    limits: dict[str, int] | None = None,
+    data: str | Path | None = None,
+) -> int:
     """Run the dashboard server in this process until interrupted; returns its exit code.
 
     Args:
         host: interface to listen on; warns when it is all interfaces (anyone on the network can open it).
         port: the address participants open.
         limits: the largest world participants may build (``viz.lab.Limits`` fields).
+        data: the workshops' data directory (default: the per-user one, or ``$CXLAB_DATA``).
     """
     from viz import server
+    from viz.rooms.room import PUBLIC_ENV
 
     check_address(host, port)
+    folder = check_data(data)
     _warn(host, port)
     os.environ.update(environment(limits))
+    os.environ["CXLAB_DATA"] = str(folder)
+    url = public_url(host, port)
+    os.environ[PUBLIC_ENV] = url
     print(f"CX Culture Lab dashboard on http://{_shown(host)}:{port}/ (Ctrl-C to stop)", flush=True)
+    print(f"  workshop rooms on {url}/workshop, data in {folder}", flush=True)
     try:
         return server.run(host, port)
     except KeyboardInterrupt:

@@ -8,7 +8,11 @@ stays blank offline. The guard (``guard``) answers those requests itself from
 the cache that ``python -m viz.assets`` filled, read-only: a cached file is
 sent, anything else is 404; nothing is fetched or deleted. It also answers
 Solara's diagnostics page (``/resourcez``: the host's CPU and memory) only to
-this machine. Everything else goes to Solara.
+this machine. It writes the client's address into the ``x-cxlab-client`` header
+(replacing any the browser sent), which the workshop pages read for their rate limits
+and to know the facilitator's own machine, and answers ``/workshop/debrief`` (the
+printable debrief, for the holder of the workshop's key: ``viz.rooms.http``). Everything
+else goes to Solara.
 
     python -m viz.server --host 127.0.0.1 --port 8765
 """
@@ -25,6 +29,8 @@ from viz.serve import APP, environment
 
 CDN_PREFIX = "/_solara/cdn/"
 LOCAL_ONLY = ("/resourcez",)
+CLIENT_HEADER = b"x-cxlab-client"
+DEBRIEF = "/workshop/debrief"
 
 
 def cached_file(root: Path, path: str) -> Path | None:
@@ -53,6 +59,14 @@ def loopback(scope) -> bool:
         return False
 
 
+def with_client(scope) -> dict:
+    """``scope`` with the ``x-cxlab-client`` header set to the client's address (and any such
+    header the browser sent dropped)."""
+    client = (scope.get("client") or ("unknown", 0))[0]
+    headers = [(k, val) for k, val in scope.get("headers", []) if k.lower() != CLIENT_HEADER]
+    return {**scope, "headers": [*headers, (CLIENT_HEADER, str(client).encode("latin-1", "replace"))]}
+
+
 def guard(inner, cache: Path):
     """The ASGI app: the CDN cache read-only, diagnostics local-only, the rest to ``inner``."""
     from starlette.responses import FileResponse, PlainTextResponse
@@ -72,6 +86,13 @@ def guard(inner, cache: Path):
         if scope["type"] == "http" and path.rstrip("/") in LOCAL_ONLY and not loopback(scope):
             await PlainTextResponse("not found", status_code=404)(scope, receive, send)
             return
+        if scope["type"] in ("http", "websocket"):
+            scope = with_client(scope)
+        if scope["type"] == "http" and path.rstrip("/") == DEBRIEF:
+            from viz.rooms.http import debrief
+
+            await debrief(scope, receive, send)
+            return
         await inner(scope, receive, send)
 
     return app
@@ -86,6 +107,7 @@ def make_app():
     from solara.server.starlette import app as solara_app
 
     settings.main.mode = "production"
+    settings.theme.show_banner = False  # "runs on Solara", pinned over the page's bottom (a phone's slider)
     return guard(solara_app, Path(settings.assets.proxy_cache_dir))
 
 

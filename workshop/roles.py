@@ -31,6 +31,11 @@ class _Room:
         with self.hub.store.read() as db:
             return records.status(db, self.hub._row(db, self.wid), self.hub.clock())
 
+    def version(self) -> int:
+        """A number that changes with every change to the workshop (pages poll it)."""
+        with self.hub.store.read() as db:
+            return self.hub._row(db, self.wid)["version"]
+
     def _report(self) -> Report:
         return self.hub._report(self.wid)
 
@@ -54,6 +59,26 @@ class Seat(_Room):
         super().__init__(hub, wid)
         self.tid, self.name = tid, name
         self.token = token  # only right after joining: show it to the team once
+
+    def version(self) -> int:
+        """A number that changes when what this team sees changes (the round, the window,
+        the ranks and weights, the events, the teams in the room, its own decisions), but
+        not with other teams' drafts and submissions: with 30 teams a submission then
+        re-renders one team's page, not thirty."""
+        with self.hub.store.read() as db:
+            row = db.execute(
+                "SELECT w.rounds_done, w.window_open, w.deadline, w.ranks_shown,"
+                " w.weights, (SELECT count(*) FROM events e WHERE e.workshop_id = w.id),"
+                " (SELECT count(*) FROM teams o WHERE o.workshop_id = w.id),"
+                " (SELECT count(*) FROM teams t WHERE t.id = ? AND t.workshop_id = w.id),"
+                " (SELECT group_concat(d.round || d.status || d.updated || d.levers || d.actions)"
+                "  FROM decisions d WHERE d.team_id = ? AND d.round > w.rounds_done)"
+                " FROM workshops w WHERE w.id = ?",
+                (self.tid, self.tid, self.wid),
+            ).fetchone()
+        if row is None:
+            raise NotFound("this workshop has been deleted")
+        return hash(tuple(row)) & 0x3FFFFFFFFFFFFFFF  # never negative: -1 means gone to a page
 
     def record(self) -> TeamRecord:
         """This team's decisions, results and weeks."""

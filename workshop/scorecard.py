@@ -34,28 +34,25 @@ class Measure:
     label: str
     unit: str
     higher_is_better: bool
+    metric: str  # the weekly metric (``model.metrics.METRICS``) it is read from
 
 
 MEASURES: dict[str, Measure] = {
-    "cumulative_profit": Measure("Cumulative profit", "currency", True),
-    "nps": Measure("NPS", "points", True),
-    "active_customers": Measure("Active customers", "customers", True),
-    "employee_turnover": Measure("Employee turnover", "share per year", False),
-    "customer_focus": Measure("Customer focus", "0..1", True),
+    "cumulative_profit": Measure("Cumulative profit", "currency", True, "cumulative_profit"),
+    "nps": Measure("NPS", "points", True, "nps"),
+    "active_customers": Measure("Active customers", "customers", True, "active_customers"),
+    "employee_turnover": Measure("Employee turnover", "share per year", False, "employee_turnover"),
+    "customer_focus": Measure("Customer focus", "0..1", True, "culture_mean"),
 }
 DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(MEASURES, 1.0)
 
 
 def kpis(columns: Mapping[str, Sequence[float]]) -> dict[str, float]:
     """The measures of one firm from its weekly metrics so far (week 0 first)."""
-    quits = columns["employee_turnover"][1:]
-    return {
-        "cumulative_profit": float(columns["cumulative_profit"][-1]),
-        "nps": float(columns["nps"][-1]),
-        "active_customers": float(columns["active_customers"][-1]),
-        "employee_turnover": 52.0 * float(sum(quits)) / len(quits) if len(quits) else 0.0,
-        "customer_focus": float(columns["culture_mean"][-1]),
-    }
+    out = {name: float(columns[m.metric][-1]) for name, m in MEASURES.items()}
+    quits = columns[MEASURES["employee_turnover"].metric][1:]
+    out["employee_turnover"] = 52.0 * float(sum(quits)) / len(quits) if len(quits) else 0.0
+    return out
 
 
 def check_weights(weights: object) -> dict[str, float]:

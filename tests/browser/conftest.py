@@ -11,6 +11,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -19,6 +20,8 @@ import pytest
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS
 from viz.serve import command, environment
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -68,12 +71,16 @@ def offline_guard(outside: list[str]):
     return guard
 
 
-def start_server(port: int, log: Path) -> subprocess.Popen:
-    """Start the dashboard's server on 127.0.0.1:port; returns once the page answers."""
-    out = log.open("w")
-    proc = subprocess.Popen(
-        command("127.0.0.1", port), env=environment(), stdout=out, stderr=subprocess.STDOUT
-    )
+def start_server(port: int, log: Path, data: Path | None = None) -> subprocess.Popen:
+    """Start the dashboard's server on 127.0.0.1:port; returns once the page answers. With
+    ``data``, the real ``run.py dashboard --data DATA`` (the workshops in that directory);
+    else the server module alone."""
+    out = log.open("a")
+    if data is None:
+        cmd = command("127.0.0.1", port)
+    else:
+        cmd = [sys.executable, str(ROOT / "run.py"), "dashboard", "--port", str(port), "--data", str(data)]
+    proc = subprocess.Popen(cmd, env=environment(), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
