@@ -36,7 +36,7 @@ def test_compare_times_this_tree_against_a_commit(clone):
     out = _compare(clone, "HEAD", "--steps", "3")
     assert out.returncode == 0, out.stderr
     rows = [line for line in out.stdout.splitlines() if " ms " in line or " s " in line]
-    assert len(rows) == 4, out.stdout
+    assert len(rows) == 5, out.stdout
     for row in rows:
         then, now, ratio = float(row.split()[-5]), float(row.split()[-3]), float(row.split()[-1])
         assert then > 0 and now > 0 and ratio > 0
