@@ -28,7 +28,7 @@ from model.events import EVENTS
 from viz import components as ui
 from viz import figures
 from viz.rooms import parts
-from viz.rooms.room import BASE, code_from, join_url, team_run, team_runs, use_version
+from viz.rooms.room import BASE, announce, code_from, join_url, team_run, team_runs, use_version
 from viz.rooms.session import KEY_COOKIE, attempt, client, hub, remember, say, secret
 from viz.rooms.widgets import qr_svg
 from workshop import Console, WorkshopError
@@ -117,6 +117,7 @@ def ConsoleBody(console: Console, version: solara.Reactive[int], status: Status,
 
     def refresh() -> None:
         version.set(console.version())
+        announce()
 
     def lock() -> None:
         remember(KEY_COOKIE, status.code, None)

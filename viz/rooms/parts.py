@@ -82,9 +82,11 @@ def RoundPlot(
             ui.show(widget, make())
         else:
             ys = lines()
-            widget.plotly_restyle({"x": [np.arange(len(y)) for y in ys], "y": ys}, list(range(len(ys))))
-            if extra != drawn.current[1]:
-                widget.plotly_relayout(extra)
+            widget.plotly_update(  # one message: the browser redraws once
+                {"x": [np.arange(len(y)) for y in ys], "y": ys},
+                extra if extra != drawn.current[1] else None,
+                list(range(len(ys))),
+            )
         drawn.current = (shape, extra)
 
     solara.use_effect(update, [shape, version])
