@@ -274,12 +274,13 @@ def time_series(
                 )
                 legend.add(name)
     fig = go.Figure(data=traces, layout=layout)
-    _marks(fig, runs)
+    fig.update_layout(**marks_layout(runs))
     return fig
 
 
-def _marks(fig: go.Figure, runs: Sequence[RunData]) -> None:
-    """A vertical line at each event and lever move, labelled at the top (hover: the detail)."""
+def marks_layout(runs: Sequence[RunData]) -> dict:
+    """A vertical line at each event and lever move, labelled at the top (hover: the
+    detail): the layout's ``shapes`` and ``annotations``."""
     seen: dict[tuple[int, str, str], list[str]] = {}
     details: dict[tuple[int, str, str], str] = {}
     for run in runs:
@@ -324,7 +325,7 @@ def _marks(fig: go.Figure, runs: Sequence[RunData]) -> None:
                 "bgcolor": "rgba(255,255,255,0.8)",
             }
         )
-    fig.update_layout(shapes=shapes, annotations=notes)
+    return {"shapes": shapes, "annotations": notes}
 
 
 # ------------------------------------------------------------------ structure

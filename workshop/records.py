@@ -148,14 +148,17 @@ def status(db, w, now: float) -> Status:
     )
 
 
-def record(db, w, team) -> TeamRecord:
-    """A team's record: its rounds, weeks and pending decision."""
+def record(db, w, team, cache: dict | None = None) -> TeamRecord:
+    """A team's record: its rounds, weeks and pending decision. ``cache`` (team id ->
+    (digests, weeks)) keeps each team's weeks between reads: they are read and parsed
+    again only when its rounds' digests (one per round, of that round's weeks) change."""
     tid = team["id"]
     decisions = {
         r["round"]: r for r in db.execute("SELECT * FROM decisions WHERE team_id = ? ORDER BY round", (tid,))
     }
+    results = db.execute("SELECT * FROM results WHERE team_id = ? ORDER BY round", (tid,)).fetchall()
     rounds = []
-    for r in db.execute("SELECT * FROM results WHERE team_id = ? ORDER BY round", (tid,)):
+    for r in results:
         d = decisions.get(r["round"])
         rounds.append(
             RoundRecord(
@@ -167,12 +170,19 @@ def record(db, w, team) -> TeamRecord:
                 kpis=json.loads(r["kpis"]),
             )
         )
-    weeks = firm.Weeks.of(
-        [
-            json.loads(r["metrics"])
-            for r in db.execute("SELECT metrics FROM weeks WHERE team_id = ? ORDER BY week", (tid,))
-        ]
-    )
+    key = tuple(r["digest"] for r in results)
+    kept = cache.get(tid) if cache is not None else None
+    if kept is not None and kept[0] == key:
+        weeks = kept[1]
+    else:
+        weeks = firm.Weeks.of(
+            [
+                json.loads(r["metrics"])
+                for r in db.execute("SELECT metrics FROM weeks WHERE team_id = ? ORDER BY week", (tid,))
+            ]
+        )
+        if cache is not None:
+            cache[tid] = (key, weeks)
     pending = decisions.get(w["rounds_done"] + 1)
     return TeamRecord(
         team["name"],

@@ -84,7 +84,7 @@ class Seat(_Room):
         """This team's decisions, results and weeks."""
         with self.hub.store.read() as db:
             w = self.hub._row(db, self.wid)
-            return records.record(db, w, self._team_row(db))
+            return records.record(db, w, self._team_row(db), self.hub._weeks.setdefault(self.wid, {}))
 
     def leaderboard(self) -> list[Standing] | None:
         """The current standings once the facilitator reveals them, else None."""

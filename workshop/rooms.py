@@ -140,6 +140,7 @@ class Hub:
         self._guard = threading.Lock()
         self._locks: dict[int, threading.Lock] = {}
         self._reports: dict[int, tuple[int, tuple, tuple]] = {}  # wid -> (version, teams, events)
+        self._weeks: dict[int, dict] = {}  # wid -> the teams' weeks (``records.record``'s cache)
         self._preparing: list[threading.Thread] = []
         self._pending: set[int] = set()
         self._prepared: dict[int, tuple[int, int]] = {}  # wid -> (rounds done, teams) last prepared for
@@ -514,6 +515,7 @@ class Hub:
             self._live.pop(wid, None)
             self._starts.pop(wid, None)
             self._reports.pop(wid, None)
+            self._weeks.pop(wid, None)
             self._prepared.pop(wid, None)
 
     def _catch_up(self, db, w, tid: int) -> None:
@@ -556,7 +558,7 @@ class Hub:
                 rows = db.execute(
                     "SELECT * FROM teams WHERE workshop_id = ? ORDER BY joined, id", (wid,)
                 ).fetchall()
-                teams = tuple(records.record(db, w, t) for t in rows)
+                teams = tuple(records.record(db, w, t, self._weeks.setdefault(wid, {})) for t in rows)
                 events = records.event_records(db, wid)
                 self._reports[wid] = (w["version"], teams, events)
         return Report(

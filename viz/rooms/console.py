@@ -28,7 +28,7 @@ from model.events import EVENTS
 from viz import components as ui
 from viz import figures
 from viz.rooms import parts
-from viz.rooms.room import BASE, code_from, join_url, team_run, team_runs, use_version
+from viz.rooms.room import BASE, announce, code_from, join_url, team_run, team_runs, use_version
 from viz.rooms.session import KEY_COOKIE, attempt, client, hub, remember, say, secret
 from viz.rooms.widgets import qr_svg
 from workshop import Console, WorkshopError
@@ -117,6 +117,7 @@ def ConsoleBody(console: Console, version: solara.Reactive[int], status: Status,
 
     def refresh() -> None:
         version.set(console.version())
+        announce()
 
     def lock() -> None:
         remember(KEY_COOKIE, status.code, None)
@@ -452,7 +453,30 @@ def Trajectories(report: Report, version: object) -> None:
         with solara.Div(classes=["room-charts"]):
             for m in MEASURES:
                 with solara.Div(classes=["chart", f"overlay-{m}"]):
-                    ui.Plot(lambda m=m: measure_figure(report, m), (version, m), f"teams-{m}")
+                    MeasurePlot(report, m, version)
+
+
+def measure_lines(report: Report, measure: str) -> list[np.ndarray]:
+    """The y values of ``measure_figure``'s lines, a team each."""
+    metric = MEASURES[measure].metric
+    return [ScoredWeeks(t.weeks).series(metric) for t in report.teams]
+
+
+@solara.component
+def MeasurePlot(
+    report: Report, measure: str, version: object, height: int = 380, font: int = figures.TICK_PX
+) -> None:
+    """``measure_figure``, drawn whole only when the teams or the look change; a round
+    played sends only the lines' new values."""
+    s = report.status
+    shape = (measure, tuple(t.name for t in report.teams), s.rounds * s.round_weeks, height, font)
+    parts.RoundPlot(
+        lambda: measure_figure(report, measure, height, font),
+        lambda: measure_lines(report, measure),
+        shape,
+        version,
+        f"teams-{measure}",
+    )
 
 
 @solara.component
@@ -472,10 +496,8 @@ def Projector(status: Status, report: Report) -> None:
         return
     measure = next(m for m, spec in MEASURES.items() if spec.label == shown.value)
     with solara.Div(classes=["chart", "projector-chart"]):
-        ui.Plot(
-            lambda: measure_figure(report, measure, PROJECTOR_HEIGHT, PROJECTOR_FONT),
-            (status.rounds_done, len(report.teams), measure),
-            f"teams-{measure}",
+        MeasurePlot(
+            report, measure, (status.rounds_done, len(report.teams)), PROJECTOR_HEIGHT, PROJECTOR_FONT
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -28,11 +29,23 @@ PHONE = 700  # px: a window narrower than this gets charts laid out for a phone
 narrow = solara.reactive(False)
 
 
+# Pages of this process waiting to look at their workshop again (``announce`` wakes them).
+_changes = threading.Condition()
+
+
+def announce() -> None:
+    """Wake every page of this process to look at its workshop now: a page just changed one
+    (the other pages would otherwise see it within ``POLL_SECONDS``)."""
+    with _changes:
+        _changes.notify_all()
+
+
 def use_version(read: Callable[[], int]) -> solara.Reactive[int]:
     """The workshop's version (``read()``), looked up every ``POLL_SECONDS`` in a thread of
-    this page; the page re-renders when it changes (a team joined or submitted, a round
-    played), whichever process or browser changed it. -1 when the workshop is gone. A page
-    sets it after its own change, to show it at once."""
+    this page, and at once when a page of this process ``announce``s a change; the page
+    re-renders when it changes (a team joined or submitted, a round played), whichever
+    process or browser changed it. -1 when the workshop is gone. A page sets it after its
+    own change, to show it at once."""
 
     def safe() -> int:
         try:
@@ -43,7 +56,11 @@ def use_version(read: Callable[[], int]) -> solara.Reactive[int]:
     version = solara.use_reactive(solara.use_memo(safe, []))
 
     def follow(cancel) -> None:
-        while not cancel.wait(POLL_SECONDS):
+        while True:
+            with _changes:
+                _changes.wait(POLL_SECONDS)
+            if cancel.is_set():
+                return
             now = safe()
             if now != version.value:
                 version.set(now)

@@ -22,7 +22,7 @@ from viz import components as ui
 from viz import figures
 from viz.lab import InputError, check_lever, lever_label
 from viz.rooms import parts
-from viz.rooms.room import BASE, code_from, join_url, team_run, use_version
+from viz.rooms.room import BASE, announce, code_from, join_url, team_run, use_version
 from viz.rooms.session import TEAM_COOKIE, attempt, client, hub, remember, say, secret
 from viz.rooms.widgets import BrowserHooks
 from workshop import Seat, WorkshopError
@@ -135,6 +135,7 @@ def TeamBody(seat: Seat, token: str, version: solara.Reactive[int], status: Stat
 
     def refresh() -> None:
         version.set(seat.version())
+        announce()
 
     with solara.Column(classes=["room", "team-page"], gap="10px"):
         with solara.Div(classes=["room-card", "team-head"]):
