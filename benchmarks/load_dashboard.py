@@ -47,10 +47,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS, offline_guard  # noqa: E402
 from viz.serve import command, environment  # noqa: E402
 
-LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]")
 CLICK_TIMEOUT_MS = 30_000
 # Counts the redraws of the culture chart the page receives: Plotly redraws the lines
 # (their "d" attributes) once per update; one observer callback per redraw.
@@ -196,13 +195,6 @@ def run(sessions: int, seconds: float, browser_nice: int = 0) -> dict:
     proc, startup = start(port)
     outside: list[str] = []
 
-    def guard(route):
-        if LOOPBACK.match(route.request.url) or route.request.url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
     result: dict = {
         "sessions": sessions,
         "browser_nice": browser_nice,
@@ -221,7 +213,7 @@ def run(sessions: int, seconds: float, browser_nice: int = 0) -> dict:
             pages, html_times, ready = [], [], []
             for _ in range(sessions):
                 ctx = browser.new_context(viewport={"width": 1280, "height": 720})
-                ctx.route("**/*", guard)
+                ctx.route("**/*", offline_guard(outside))
                 page = ctx.new_page()
                 page.set_default_timeout(120_000)
                 t0 = time.perf_counter()

@@ -36,8 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.load_dashboard import LOOPBACK, free_ports, niced_browser, rss_mib  # noqa: E402
-from tests.browser.chromium import CHROMIUM_FLAGS  # noqa: E402
+from benchmarks.load_dashboard import free_ports, niced_browser, rss_mib  # noqa: E402
+from tests.browser.chromium import CHROMIUM_FLAGS, offline_guard  # noqa: E402
 from viz.serve import environment  # noqa: E402
 from workshop import Hub, WorkshopConfig  # noqa: E402
 
@@ -116,13 +116,6 @@ def run(teams: int, rounds: int, browser_nice: int) -> dict:
     base = f"http://127.0.0.1:{port}/workshop"
     outside: list[str] = []
 
-    def guard(route):
-        if LOOPBACK.match(route.request.url) or route.request.url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
     result: dict = {"teams": teams, "rounds": rounds, "browser_nice": browser_nice, "rss_mib": {}}
     unanswered = {"lever": 0, "submit": 0}
     clicks = {
@@ -142,7 +135,7 @@ def run(teams: int, rounds: int, browser_nice: int) -> dict:
 
             def page_at(url: str, width: int, height: int):
                 ctx = browser.new_context(viewport={"width": width, "height": height})
-                ctx.route("**/*", guard)
+                ctx.route("**/*", offline_guard(outside))
                 page = ctx.new_page()
                 page.set_default_timeout(TIMEOUT_MS)
                 page.goto(url)

@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 import ipyvuetify as v
-import ipywidgets
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 import solara
+from page_widgets import by_class, walk
 
 from model import SPECS, available, load_scenario
 from model.events import EVENTS
@@ -154,16 +154,6 @@ def test_views_never_draw_from_the_model_rng():
 
 
 # ------------------------------------------------------------------ page
-def walk(widget) -> list:
-    out = [widget]
-    for child in getattr(widget, "children", None) or []:
-        if isinstance(child, ipywidgets.Widget):
-            out.extend(walk(child))
-    return out
-
-
-def by_class(box, name: str) -> list:
-    return [w for w in walk(box) if name in (getattr(w, "class_", "") or "").split()]
 
 
 def texts(box) -> list[str]:

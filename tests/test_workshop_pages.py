@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import time
 
-import ipywidgets
 import pytest
 import solara
+from page_widgets import by_class, walk
 from workshop_helpers import PLAN, Clock, new_room, play
 
 from model import SPECS
@@ -19,18 +19,6 @@ from viz.rooms.lobby import Lobby
 from viz.rooms.team import JoinForm, TeamView
 from viz.rooms.watch import Watch
 from workshop.scorecard import MEASURES
-
-
-def walk(widget) -> list:
-    out = [widget]
-    for child in getattr(widget, "children", None) or []:
-        if isinstance(child, ipywidgets.Widget):
-            out.extend(walk(child))
-    return out
-
-
-def by_class(box, name: str) -> list:
-    return [w for w in walk(box) if name in (getattr(w, "class_", "") or "").split()]
 
 
 def one(box, name: str):

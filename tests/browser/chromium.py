@@ -2,6 +2,7 @@
 package, and the launch flags from shared/PLATFORM.md (without the networking ones it
 tries to reach outside hosts)."""
 
+import re
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -15,3 +16,20 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]")
+
+
+def offline_guard(outside: list[str]):
+    """A Playwright route handler that lets only loopback traffic through and records the rest."""
+
+    def guard(route):
+        url = route.request.url
+        if LOOPBACK.match(url) or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    return guard

@@ -8,7 +8,6 @@ Every browser test is skipped, with the reason, when /usr/bin/chromium is absent
 from __future__ import annotations
 
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS
+from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS, offline_guard
 from viz.serve import command, environment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,22 +52,6 @@ def free_ports(count: int) -> int:
             continue
         return base
     raise RuntimeError("no block of free ports")
-
-
-def offline_guard(outside: list[str]):
-    """A Playwright route handler that lets only loopback traffic through and records the rest."""
-
-    def guard(route):
-        url = route.request.url
-        if re.match(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]", url) or url.startswith(
-            ("data:", "blob:")
-        ):
-            route.continue_()
-        else:
-            outside.append(url)
-            route.abort()
-
-    return guard
 
 
 def start_server(port: int, log: Path, data: Path | None = None) -> subprocess.Popen:

@@ -77,7 +77,7 @@ def send(page, selector: str, value) -> None:
 
 
 def open_page(browser, url: str, size: str = "desktop"):
-    from tests.browser.conftest import offline_guard
+    from tests.browser.chromium import offline_guard
 
     w, h = SIZES[size]
     ctx = browser.new_context(viewport={"width": w, "height": h}, accept_downloads=True)

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.conftest import free_port, offline_guard, start_server, stop_server
+from tests.browser.chromium import offline_guard
+from tests.browser.conftest import free_port, start_server, stop_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from workshop_helpers import SMALL  # noqa: E402
