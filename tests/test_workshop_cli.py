@@ -65,7 +65,7 @@ def test_new_show_export_list_delete_as_a_user_runs_them(repo_root, run_py, tmp_
     assert red["rounds"][0]["levers"] == {"empowerment": 0.9} and red["rounds"][1]["status"] == "carried"
     assert red["rounds"][0]["one_off_cost"] > 0 and {t["rank"] for t in shown["teams"]} <= {1, 2}
     text = cli("show", code.lower())
-    assert "Red" in text and "culture_programme(service)" in text and "did not submit" in text
+    assert "Red" in text and "Culture programme (service)" in text and "did not submit" in text
 
     out = tmp_path / "export"
     assert len(cli("export", code, "--out", out).splitlines()) == len(FILES)
@@ -73,7 +73,7 @@ def test_new_show_export_list_delete_as_a_user_runs_them(repo_root, run_py, tmp_
     assert len(weeks) == 2 * (1 + 2 * 4) and set(METRICS) <= set(weeks.columns)
     assert (weeks.groupby("team")["week"].max() == 8).all()
     first = weeks[(weeks.team == "Red") & (weeks.week == 1)].iloc[0]
-    assert first["lever:empowerment"] == 0.9 and "culture_programme" in first["decision"]
+    assert first["lever:empowerment"] == 0.9 and "Culture programme" in first["decision"]
     decisions = pd.read_csv(out / "decisions.csv")
     assert sorted(decisions.status) == ["carried", "carried", "submitted", "submitted"]
     assert len(pd.read_csv(out / "leaderboard.csv")) == 4

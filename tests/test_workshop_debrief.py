@@ -92,7 +92,7 @@ def test_a_team_that_only_took_actions_has_its_costliest_one_dropped(tmp_path):
     assert rec.rounds[2].charged > rec.rounds[1].charged
     assert debrief.suggested_change(rec) == (2, {}, ("culture_programme",))
     html = console.debrief()
-    assert "Buyer: what if culture_programme had not been taken in round 2?" in html
+    assert "Buyer: what if the culture programme had not been taken in round 2?" in html
 
 
 def test_before_the_first_round_there_is_nothing_to_debrief(tmp_path):

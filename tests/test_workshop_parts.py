@@ -86,11 +86,15 @@ def test_a_decision_reads_as_one_line_with_departments_in_their_order():
         {"action": "culture_programme", "departments": ["service", "sales"]},
     ]
     d = dec.Decision({"empowerment": 0.8}, dec.check_actions(chosen, {}))
-    assert dec.describe(d) == "empowerment=0.8; culture_programme(sales+service); layoffs(0.1)"
+    assert dec.describe(d) == (
+        "Freedom to fix problems 0.8; Culture programme (sales, service); Layoffs (10% of staff)"
+    )
     assert dec.describe(dec.Decision()) == "no change"
     everyone = dec.check_actions([{"action": "culture_programme"}], {})
     assert everyone[0]["departments"] == list(DEPARTMENTS)
-    assert dec.describe(dec.Decision({}, everyone)) == "culture_programme(all)"
+    assert dec.describe(dec.Decision({}, everyone)) == "Culture programme (all departments)"
+    bought = dec.check_actions([{"action": "product_investment", "level": 0.9}], {"product_quality": 0.7})
+    assert dec.describe(dec.Decision({}, bought)) == "Product investment (to 0.9)"
 
 
 def test_prices_scale_with_the_firms_wage_and_positions():

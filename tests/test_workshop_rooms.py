@@ -474,7 +474,7 @@ def test_a_counterfactual_that_changes_nothing_is_the_path_itself(tmp_path):
     assert same.alternative == red.weeks
     other = console.counterfactual("Red", 2, levers={"leadership_commitment": 0.1})
     assert other.alternative[:5] == red.weeks[:5] and other.alternative[5:] != red.weeks[5:]
-    assert "leadership_commitment had stayed at 0.1 from round 2 on" == other.change
+    assert "leadership commitment had stayed at 0.1 from round 2 on" == other.change
     dropped = console.counterfactual("Red", 1, drop=["culture_programme"])
     assert dropped.alternative[1]["culture_mean"] < red.weeks[1]["culture_mean"]
     with pytest.raises(InvalidInput, match="did not take 'layoffs'"):

@@ -55,6 +55,9 @@ thead th { background: #f0f4f8; }
 .lesson { background: #f8fafc; border-left: 4px solid #486581; padding: 0.5rem 1rem; margin: 0.8rem 0; }
 .chart { page-break-inside: avoid; break-inside: avoid; }
 .team { page-break-inside: avoid; break-inside: avoid; }
+.wide { overflow-x: auto; }
+@media (max-width: 640px) { body { margin: 1rem auto; padding: 0 0.6rem; } table { font-size: 0.8rem; }
+                            th, td { padding: 0.2rem 0.3rem; } }
 @media print { body { margin: 0; max-width: none; } h2 { page-break-after: avoid; break-after: avoid; }
                .pagebreak { page-break-before: always; break-before: page; } }
 """
@@ -66,7 +69,8 @@ def render(report, counterfactuals: Sequence = ()) -> str:
     status = report.status
     colours = {t.name: PALETTE[i % len(PALETTE)] for i, t in enumerate(report.teams)}
     parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>Debrief: {_e(status.title)}</title><style>{CSS}</style></head><body>",
         f"<h1>Debrief: {_e(status.title)}</h1>",
         _meta(report),
@@ -151,8 +155,8 @@ def _final_table(report) -> str:
         for s in board
     )
     return (
-        f"<table><thead><tr><th>Rank</th><th class='text'>Team</th><th>Score</th>{head}</tr></thead>"
-        f"<tbody>{body}</tbody></table>"
+        f"<div class='wide'><table><thead><tr><th>Rank</th><th class='text'>Team</th><th>Score</th>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></div>"
         "<p class='note'>Points: on each measure the room's best team gets 100 and its worst 0, the rest in "
         "proportion; the score is their weighted mean. Lower turnover is better.</p>"
     )
@@ -174,7 +178,7 @@ def _rounds_table(report) -> str:
             )
         lines.append(f"<tr><td class='text'>{_e(t.name)}</td>{''.join(cells)}</tr>")
     return (
-        f"<table><thead><tr><th class='text'>Team</th>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+        f"<div class='wide'><table><thead><tr><th class='text'>Team</th>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table></div>"
         "<p class='note'>Rank (score) at the end of each round, with today's weights.</p>"
     )
 
@@ -356,9 +360,9 @@ def _team_table(report, record) -> str:
             f"<td>{_fmt(k['customer_focus'], 'share')}</td><td>{rank or '-'}</td></tr>"
         )
     return (
-        f"<div class='team'><h3>{_e(record.name)}</h3><table><thead><tr><th>Round</th><th class='text'>Decision</th>"
+        f"<div class='team'><h3>{_e(record.name)}</h3><div class='wide'><table><thead><tr><th>Round</th><th class='text'>Decision</th>"
         "<th>One-off cost</th><th>Cum. profit</th><th>NPS</th><th>Customers</th><th>Turnover /yr</th>"
-        f"<th>Focus</th><th>Rank</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        f"<th>Focus</th><th>Rank</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div></div>"
     )
 
 
@@ -371,9 +375,9 @@ def _events(report) -> str:
         for e in report.events
     )
     return (
-        "<h2>Events the facilitator fired</h2><table><thead><tr><th>Round</th><th>Week</th>"
+        "<h2>Events the facilitator fired</h2><div class='wide'><table><thead><tr><th>Round</th><th>Week</th>"
         f"<th class='text'>Event</th><th class='text'>Options</th><th class='text'>For</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
+        f"<tbody>{rows}</tbody></table></div>"
     )
 
 

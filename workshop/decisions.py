@@ -379,17 +379,29 @@ def apply(model, decision: Decision, facts: Facts, prices: Prices) -> float:
 
 
 def describe(decision: Decision) -> str:
-    """One line for tables: ``empowerment=0.8; culture_programme(service)``."""
-    parts = [f"{k}={v:g}" for k, v in decision.levers.items()]
+    """One line in words for tables and reports, e.g.
+    ``Freedom to fix problems 0.8; Culture programme (sales, service); Layoffs (10%)``."""
+    parts = [f"{lever_words(k)} {v:g}" for k, v in decision.levers.items()]
     for a in decision.actions:
-        opts = ",".join(
-            "+".join(v)
-            if isinstance(v, list) and len(v) < len(DEPARTMENTS)
-            else ("all" if isinstance(v, list) else f"{v:g}")
-            for v in _options(a).values()
-        )
-        parts.append(f"{a['action']}({opts})" if opts else a["action"])
+        parts.append(f"{ACTIONS[a['action']].label} ({_option_words(_options(a))})")
     return "; ".join(parts) or "no change"
+
+
+def lever_words(name: str) -> str:
+    """A lever's plain name (its registry label)."""
+    return SPECS[name].label or name.replace("_", " ")
+
+
+def _option_words(options: dict) -> str:
+    words = []
+    for key, value in options.items():
+        if key == "departments":
+            words.append("all departments" if len(value) == len(DEPARTMENTS) else ", ".join(value))
+        elif key == "share":
+            words.append(f"{value:.0%} of staff")
+        else:
+            words.append(f"to {value:g}")
+    return "; ".join(words)
 
 
 def _options(action: dict) -> dict:

@@ -519,7 +519,9 @@ def counterfactual(
         changed.append(firm.Play(d, play.events))
     start, facts, prices = hub._start(wid)
     _, outcomes = firm.replay(start, changed, facts, prices)
-    parts = [f"{k} had stayed at {v:g} from round {round} on" for k, v in checked.items()]
-    parts += [f"{name} had not been taken in round {round}" for name in drop]
+    parts = [
+        f"{dec.lever_words(k).lower()} had stayed at {v:g} from round {round} on" for k, v in checked.items()
+    ]
+    parts += [f"the {dec.ACTIONS[name].label.lower()} had not been taken in round {round}" for name in drop]
     weeks = firm.Weeks.of([w for o in outcomes for w in o.weeks])
     return Counterfactual(record.name, round, "; ".join(parts), record.weeks, weeks)

@@ -200,6 +200,8 @@ def test_a_facilitator_and_three_teams_play_two_rounds_to_a_leaderboard(browser,
     width = teams["Red"].evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, "the team page scrolls sideways on a phone"
     for page in (console, *teams.values()):
+        assert page.locator(".v-app-bar__nav-icon").count() == 0, "a menu icon that opens nothing"
+        assert "CX Culture Lab workshop" in page.locator(".v-toolbar__title").inner_text()
         assert not page.errors, page.errors
     assert not outside, outside
 

@@ -30,12 +30,14 @@ def RoomLayout(children: list = []) -> None:  # noqa: B006 - Solara's layout sig
 
     solara.Style(EXPLORER_CSS + CSS)
     solara.Title("CX Culture Lab workshop")
+    # One child besides the app bar, so the layout has no drawer (nor a menu icon that opens nothing):
+    # the title goes to the app bar through its portal from inside the page's column.
     with solara.AppLayout(sidebar_open=False, navigation=False):
-        solara.AppBarTitle("CX Culture Lab workshop")
         with solara.AppBar():
             with solara.Link(BASE):
                 solara.Button("Lobby", icon_name="mdi-home", text=True, dark=True)
         with solara.Column(style={"padding": "4px 6px"}):
+            solara.AppBarTitle("CX Culture Lab workshop")
             Cookies()
             solara.Column(children=children, style={"padding": "0"})
 
