@@ -14,8 +14,9 @@ and the facilitator's console, then plays R rounds through the pages. Each round
   every team page shows the next round).
 
 Reported: the click times (median, 95th percentile, max; target: 95th percentile at most
-0.3 s), the console's clicks, and the server's resident memory after each round (target:
-flat). The browsers share the machine's cores with the server (on the day they run on the
+0.3 s), the console's clicks, the server's CPU time from the play click until every team
+page shows the round (the rest of that wait is the browsers' own rendering), and the
+server's resident memory after each round (target: flat). The browsers share the machine's cores with the server (on the day they run on the
 participants' devices); ``--browser-nice 10`` runs them at a lower CPU priority.
 
     python benchmarks/load_workshop.py [--teams 30] [--rounds 12] [--browser-nice 10] [--json FILE]
@@ -36,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.load_dashboard import free_ports, niced_browser, rss_mib  # noqa: E402
+from benchmarks.load_dashboard import cpu_seconds, free_ports, niced_browser, rss_mib  # noqa: E402
 from tests.browser.chromium import CHROMIUM_FLAGS, offline_guard  # noqa: E402
 from viz.serve import environment  # noqa: E402
 from workshop import Hub, WorkshopConfig  # noqa: E402
@@ -126,6 +127,7 @@ def run(teams: int, rounds: int, browser_nice: int) -> dict:
         "all_teams_see_open": [],
         "all_teams_see_result": [],
     }
+    server_cpu: list[float] = []  # the server's CPU seconds from the play click until every page shows the round
     try:
         result["rss_mib"]["idle"] = round(rss_mib(proc.pid), 1)
         with sync_playwright() as pw:
@@ -189,6 +191,7 @@ def run(teams: int, rounds: int, browser_nice: int) -> dict:
                         unanswered["submit"] += 1
                     else:
                         clicks["submit"].append(locked)
+                cpu0 = cpu_seconds(proc.pid)
                 clicks["play"].append(
                     timed(
                         lambda: console.click(".advance-btn"),
@@ -200,6 +203,7 @@ def run(teams: int, rounds: int, browser_nice: int) -> dict:
                 for page in pages:
                     page.wait_for_function(round_shown(r, rounds), timeout=TIMEOUT_MS)
                 clicks["all_teams_see_result"].append(time.perf_counter() - t0)
+                server_cpu.append(cpu_seconds(proc.pid) - cpu0)
                 result["rss_mib"][f"round {r}"] = round(rss_mib(proc.pid), 1)
                 print(
                     f"round {r}: lever p95 {figures(clicks['lever'][-teams:]).get('p95')} s, submit p95 "
@@ -216,6 +220,7 @@ def run(teams: int, rounds: int, browser_nice: int) -> dict:
         except subprocess.TimeoutExpired:
             proc.kill()
     result["clicks_s"] = {name: figures(values) for name, values in clicks.items()}
+    result["server_cpu_per_round_s"] = figures(server_cpu)
     result["team_clicks_s"] = figures(clicks["lever"] + clicks["submit"])
     result["clicks_unanswered"] = unanswered
     result["requests_outside_loopback"] = len(outside)

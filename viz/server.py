@@ -115,8 +115,14 @@ def run(host: str, port: int) -> int:
     """Serve until interrupted (SIGINT, SIGTERM; SIGHUP ends the process too); returns the exit code."""
     import uvicorn
 
+    from viz.memory import Trimmer
+
     config = uvicorn.Config(make_app(), host=host.strip("[]"), port=port, log_level="warning", lifespan="on")
-    uvicorn.Server(config).run()
+    trimmer = Trimmer().start()  # the process's freed memory goes back to the system (viz.memory)
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        trimmer.stop()
     return 0
 
 
