@@ -213,7 +213,7 @@ def test_a_team_sees_its_rounds_and_its_rank_only_when_revealed(room, render):
     hub, created, console, seats, clock = room
     play(console, seats, [1], PLAN)
     box = seat_page(render, seats["Blue"])
-    assert "service_staffing=0.7" in text(box)  # its decision of round 1, in the table
+    assert "Support staff on duty 0.7" in text(box)  # its decision of round 1, in the table
     assert not by_class(box, "rank-badge")
     console.show_ranks(True)
     wait(lambda: by_class(box, "rank-badge"), 5)

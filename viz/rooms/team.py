@@ -171,16 +171,33 @@ def Decisions(seat: Seat, status: Status, record, refresh: Callable[[], None]) -
     pending = record.pending or dec.Decision()
     actions = {a["action"]: {k: x for k, x in a.items() if k != "action"} for a in pending.actions}
     total = solara.use_memo(lambda: _total(seat, actions), [str(actions), status.rounds_done])
+    levers = dict(pending.levers)
+
+    # The draft as this render shows it, for the fields' callbacks: they close over this ref
+    # (the same object every render), so a field whose own value did not change compares
+    # equal and is not rendered again when another field is moved (reacton compares
+    # callbacks by code and closure).
+    now = solara.use_ref((levers, actions))
+    now.current = (levers, actions)
     if menu is None:
         with solara.Div(classes=["room-card"]):
             solara.Text("The workshop is over: thank you for playing.", classes=["state"])
         return
     locked = record.pending_status == "submitted"
-    levers = dict(pending.levers)
 
-    def save(new_levers: dict, new_actions: dict) -> None:
-        """Store the draft; raises the domain's refusal for the caller's field."""
-        seat.draft(new_levers, [{"action": n, **o} for n, o in new_actions.items()])
+    def save_lever(name: str, value: float) -> None:
+        """Store the draft with lever ``name`` at ``value``; raises the domain's refusal."""
+        held, taken = now.current
+        seat.draft({**held, name: value}, [{"action": n, **o} for n, o in taken.items()])
+        refresh()
+
+    def save_action(name: str, options: dict | None) -> None:
+        """Store the draft with action ``name`` taken with ``options`` (None: not taken)."""
+        held, taken = now.current
+        rest = {k: o for k, o in taken.items() if k != name}
+        if options is not None:
+            rest[name] = options
+        seat.draft(held, [{"action": n, **o} for n, o in rest.items()])
         refresh()
 
     def submit() -> None:
@@ -209,13 +226,13 @@ def Decisions(seat: Seat, status: Status, record, refresh: Callable[[], None]) -
             with solara.Div():
                 solara.HTML(tag="h3", unsafe_innerHTML="Levers")
                 for choice in menu.levers:
-                    LeverField(choice, levers.get(choice.name, choice.value), locked, levers, actions, save)
+                    LeverField(choice, levers.get(choice.name, choice.value), locked, save_lever)
             with solara.Div():
                 solara.HTML(tag="h3", unsafe_innerHTML="Actions (one-off costs)")
                 for choice in menu.actions:
                     if choice.lever is not None and choice.value >= SPECS[choice.lever].hi:
                         continue  # already as high as it goes
-                    ActionField(seat, choice, actions.get(choice.name), locked, levers, actions, save)
+                    ActionField(seat, choice, actions.get(choice.name), locked, save_action)
                 solara.Text(
                     f"Total one-off cost this round: {figures.money(total)}", classes=["price", "total"]
                 )
@@ -233,7 +250,7 @@ def Decisions(seat: Seat, status: Status, record, refresh: Callable[[], None]) -
 
 
 @solara.component
-def LeverField(choice, value: float, locked: bool, levers: dict, actions: dict, save) -> None:
+def LeverField(choice, value: float, locked: bool, save: Callable[[str, float], None]) -> None:
     """One lever: a slider (shown while dragged, stored when let go), its ends and meaning."""
     spec = SPECS[choice.name]
     shown = solara.use_reactive(value)
@@ -243,8 +260,7 @@ def LeverField(choice, value: float, locked: bool, levers: dict, actions: dict, 
 
     def store(new: object) -> None:
         try:
-            checked = check_lever(choice.name, new)
-            save({**levers, choice.name: checked}, actions)
+            save(choice.name, check_lever(choice.name, new))
         except (InputError, WorkshopError) as exc:
             error.set(say(exc))
             shown.set(value)
@@ -287,18 +303,15 @@ def default_options(choice) -> dict:
 
 @solara.component
 def ActionField(
-    seat: Seat, choice, options: dict | None, locked: bool, levers: dict, actions: dict, save
+    seat: Seat, choice, options: dict | None, locked: bool, save: Callable[[str, dict | None], None]
 ) -> None:
     """One action: ticked or not, its options, and its price."""
     error = solara.use_reactive(None)
     taken = options is not None
 
     def store(new_options: dict | None) -> None:
-        rest = {k: o for k, o in actions.items() if k != choice.name}
-        if new_options is not None:
-            rest[choice.name] = new_options
         try:
-            save(levers, rest)
+            save(choice.name, new_options)
         except WorkshopError as exc:
             error.set(say(exc))
             return
