@@ -104,3 +104,14 @@ def test_rolling_turnover_skips_the_starting_week():
     out = debrief._rolling([0.0, 0.01, 0.03, math.nan, 0.02], 2, scale=52.0)
     assert math.isnan(out[0]) and out[1] == pytest.approx(0.52) and out[2] == pytest.approx(1.04)
     assert out[3] == pytest.approx(1.56) and out[4] == pytest.approx(1.04)
+
+
+def test_names_of_close_dots_go_below_above_and_beside_in_turn():
+    points = [(0.5, 0.76), (0.9, 0.75), (0.5, 0.81), (0.51, 0.765)]
+    assert debrief._label_places(points, near=0.03) == [
+        "bottom center",  # the lowest of the column at 0.5
+        "top center",  # alone at 0.9
+        "middle right",  # the highest of three
+        "top center",
+    ]
+    assert debrief._label_places([(0.1, 1.0), (0.5, 1.0)], near=0.03) == ["top center", "top center"]

@@ -24,6 +24,7 @@ import plotly.io as pio
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
+from model.metrics import METRICS
 from model.params import SPECS
 from workshop import decisions as dec
 from workshop.scorecard import MEASURES
@@ -42,6 +43,9 @@ SCATTERS = (  # (lever, outcome measure or metric, title)
     ("service_staffing", "abandonment_rate", "Staff the phones"),
     ("marketing_promise", "satisfaction_mean", "Promise what you deliver"),
 )
+
+# Where the names of dots at one x go, lowest dot first, so close teams' names do not overlap.
+LABEL_PLACES = ("bottom center", "top center", "middle right", "middle left")
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1100px;
@@ -272,15 +276,23 @@ def _scatter_lesson(report, colours, charts) -> str:
     fig = make_subplots(rows=2, cols=2, subplot_titles=[title for _, _, title in SCATTERS])
     for i, (lever, outcome, _) in enumerate(SCATTERS):
         row, col = divmod(i, 2)
-        for t in teams:
-            x = _mean([r.levers[lever] for r in t.rounds[1:]])
-            y = t.rounds[-1].kpis[outcome] if outcome in MEASURES else _mean(t.series(outcome)[1:])
+        spec, pad = SPECS[lever], 0.08 * (SPECS[lever].hi - SPECS[lever].lo)
+        dots = [
+            (
+                _mean([r.levers[lever] for r in t.rounds[1:]]),
+                t.rounds[-1].kpis[outcome] if outcome in MEASURES else _mean(t.series(outcome)[1:]),
+                t,
+            )
+            for t in teams
+        ]
+        places = _label_places([(x, y) for x, y, _ in dots], 0.03 * (spec.hi - spec.lo))
+        for (x, y, t), place in zip(dots, places, strict=True):
             fig.add_scatter(
                 x=[x],
                 y=[y],
                 mode="markers+text",
                 text=[_e(t.name)],
-                textposition="top center",
+                textposition=place,
                 marker={"color": colours[t.name], "size": 11},
                 cliponaxis=False,
                 name=_e(t.name),
@@ -288,9 +300,8 @@ def _scatter_lesson(report, colours, charts) -> str:
                 row=row + 1,
                 col=col + 1,
             )
-        spec, pad = SPECS[lever], 0.08 * (SPECS[lever].hi - SPECS[lever].lo)
         fig.update_xaxes(
-            title_text=f"{lever} (mean over rounds)",
+            title_text=f"{dec.lever_words(lever)} (mean over rounds)",
             range=[spec.lo - pad, spec.hi + pad],
             row=row + 1,
             col=col + 1,
@@ -303,6 +314,24 @@ def _scatter_lesson(report, colours, charts) -> str:
         f"({len(teams)} teams). Teams moved several levers at once, so a chart shows their joint effect; "
         "the replays below change one decision at a time.</p>" + charts.add(_layout(fig, None))
     )
+
+
+def _label_places(points: list[tuple[float, float]], near: float) -> list[str]:
+    """Where each point's name goes: points within ``near`` of each other in x form a
+    column, named from its lowest point up in ``LABEL_PLACES``' order; a point alone in
+    its column is named above."""
+    columns: list[list[int]] = []
+    for i in sorted(range(len(points)), key=lambda i: points[i]):
+        if columns and abs(points[i][0] - points[columns[-1][0]][0]) <= near:
+            columns[-1].append(i)
+        else:
+            columns.append([i])
+    places = ["top center"] * len(points)
+    for column in columns:
+        if len(column) > 1:
+            for rank, i in enumerate(sorted(column, key=lambda i: points[i][1])):
+                places[i] = LABEL_PLACES[rank % len(LABEL_PLACES)]
+    return places
 
 
 def _counterfactuals(counterfactuals, charts, round_weeks: int) -> str:
@@ -356,7 +385,7 @@ def _team_table(report, record) -> str:
         rows.append(
             f"<tr><td>{r.round}</td><td class='text'>{_e(decided)}</td><td>{_fmt(r.charged, 'money')}</td>"
             f"<td>{_fmt(k['cumulative_profit'], 'money')}</td><td>{_fmt(k['nps'], 'number')}</td>"
-            f"<td>{_fmt(k['active_customers'], 'number')}</td><td>{_fmt(k['employee_turnover'], 'share')}</td>"
+            f"<td>{_fmt(k['active_customers'], 'number')}</td><td>{_fmt(k['employee_turnover'], 'per year')}</td>"
             f"<td>{_fmt(k['customer_focus'], 'share')}</td><td>{rank or '-'}</td></tr>"
         )
     return (
@@ -452,13 +481,15 @@ def _ahead(gap: float) -> str:
 
 
 def _kind(measure: str) -> str:
-    return {"cumulative_profit": "money", "employee_turnover": "share", "customer_focus": "share"}.get(
+    return {"cumulative_profit": "money", "employee_turnover": "per year", "customer_focus": "share"}.get(
         measure, "number"
     )
 
 
 def _label(name: str) -> str:
-    return MEASURES[name].label if name in MEASURES else name.replace("_", " ")
+    if name in MEASURES:
+        return MEASURES[name].label
+    return METRICS[name].label if name in METRICS else name.replace("_", " ")
 
 
 def _fmt(value, kind: str) -> str:
@@ -468,6 +499,8 @@ def _fmt(value, kind: str) -> str:
         return f"{value:,.0f}"
     if kind == "share":
         return f"{value:.2f}"
+    if kind == "per year":  # a yearly rate, as the console shows it
+        return f"{100 * value:.0f}%/yr"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
 
 
