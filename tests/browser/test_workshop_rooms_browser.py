@@ -264,7 +264,7 @@ def test_a_server_killed_mid_workshop_comes_back_with_everything(browser, room):
         assert page.locator("table.rounds-table").inner_text() == rounds_before[name]
     teams["Green"].locator(".locked-note").wait_for(timeout=WAIT)
     assert teams["Blue"].locator(".lever-employee_care .lever-label").inner_text() == draft_before
-    assert "employee_care" in teams_before
+    assert "Care for employees" in teams_before
     submit(teams["Blue"])
     console.click(".advance-btn")
     shows(console, "2 of 3 rounds played")

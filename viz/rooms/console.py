@@ -32,7 +32,7 @@ from viz.rooms.room import BASE, announce, code_from, join_url, team_run, team_r
 from viz.rooms.session import KEY_COOKIE, attempt, client, hub, remember, say, secret
 from viz.rooms.widgets import qr_svg
 from workshop import Console, WorkshopError
-from workshop.access import show_code
+from workshop.access import normalise_code, show_code
 from workshop.decisions import describe
 from workshop.scorecard import MEASURES
 from workshop.views import Report, Status
@@ -116,7 +116,10 @@ def ConsoleBody(console: Console, version: solara.Reactive[int], status: Status,
     projector = solara.use_reactive(False)
 
     def refresh() -> None:
-        version.set(console.version())
+        try:
+            version.set(console.version())
+        except WorkshopError:  # deleted (here, or from the command line)
+            version.set(-1)
         announce()
 
     def lock() -> None:
@@ -142,6 +145,7 @@ def ConsoleBody(console: Console, version: solara.Reactive[int], status: Status,
         Trajectories(report, (status.rounds_done, len(report.teams)))
         DrillDown(report, (status.rounds_done, len(report.teams), status.version))
         DebriefCard(console, status)
+        DeleteCard(console, status, refresh)
 
 
 @solara.component
@@ -559,3 +563,31 @@ def DebriefCard(console: Console, status: Status) -> None:
             "off your room's own data, and one replay per team with a decision changed. Print it to PDF from the "
             "browser. The zip holds weeks.csv, decisions.csv, leaderboard.csv, workshop.json and the debrief."
         )
+
+
+@solara.component
+def DeleteCard(console: Console, status: Status, refresh) -> None:
+    """Delete the workshop and everything stored of it, once its join code is typed again."""
+    typed = solara.use_reactive("")
+    error = solara.use_reactive(None)
+
+    def delete() -> None:
+        if normalise_code(typed.value) != status.code:
+            error.set(f"Type the join code {status.shown_code} to delete this workshop.")
+            return
+        if attempt(console.delete, error):
+            remember(KEY_COOKIE, status.code, None)
+            refresh()
+
+    with solara.Details("Delete this workshop", expand=False):
+        with solara.Div(classes=["delete-card"]):
+            ui.caption(
+                "Deleting removes every team, decision and result of this workshop from the data directory; "
+                "it cannot be undone. Download the export above first to keep a copy."
+            )
+            with solara.Row(style={"align-items": "center", "gap": "8px", "flex-wrap": "wrap"}):
+                solara.InputText(
+                    "Join code, to confirm", value=typed, continuous_update=True, classes=["delete-code"]
+                )
+                solara.Button("Delete for good", color="error", on_click=delete, classes=["delete-btn"])
+            parts.FieldError(error, "delete")
