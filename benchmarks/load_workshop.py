@@ -16,7 +16,8 @@ and the facilitator's console, then plays R rounds through the pages. Each round
 Reported: the click times (median, 95th percentile, max; target: 95th percentile at most
 0.3 s), the console's clicks, the server's CPU time from the play click until every team
 page shows the round (the rest of that wait is the browsers' own rendering), and the
-server's resident memory after each round (target: flat). The browsers share the machine's cores with the server (on the day they run on the
+server's resident memory after each round, at once and settled (a trim interval later,
+while the teams read their results; target: flat). The browsers share the machine's cores with the server (on the day they run on the
 participants' devices); ``--browser-nice 10`` runs them at a lower CPU priority.
 
     python benchmarks/load_workshop.py [--teams 30] [--rounds 12] [--browser-nice 10] [--json FILE]
@@ -39,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.load_dashboard import cpu_seconds, free_ports, niced_browser, rss_mib  # noqa: E402
 from tests.browser.chromium import CHROMIUM_FLAGS, offline_guard  # noqa: E402
+from viz.memory import TRIM_SECONDS  # noqa: E402
 from viz.serve import environment  # noqa: E402
 from workshop import Hub, WorkshopConfig  # noqa: E402
 
@@ -127,7 +129,10 @@ def run(teams: int, rounds: int, browser_nice: int) -> dict:
         "all_teams_see_open": [],
         "all_teams_see_result": [],
     }
-    server_cpu: list[float] = []  # the server's CPU seconds from the play click until every page shows the round
+    # the server's CPU seconds from the play click until every page shows the round
+    server_cpu: list[float] = []
+    settled: dict[str, float] = {}  # resident memory a trim interval after each round
+    per_round: list[dict] = []
     try:
         result["rss_mib"]["idle"] = round(rss_mib(proc.pid), 1)
         with sync_playwright() as pw:
@@ -205,6 +210,18 @@ def run(teams: int, rounds: int, browser_nice: int) -> dict:
                 clicks["all_teams_see_result"].append(time.perf_counter() - t0)
                 server_cpu.append(cpu_seconds(proc.pid) - cpu0)
                 result["rss_mib"][f"round {r}"] = round(rss_mib(proc.pid), 1)
+                time.sleep(TRIM_SECONDS + 1)  # the teams read their results; the server tidies up
+                settled[f"round {r}"] = round(rss_mib(proc.pid), 1)
+                per_round.append(
+                    {
+                        "round": r,
+                        "play_s": clicks["play"][-1],
+                        "all_teams_see_result_s": round(clicks["all_teams_see_result"][-1], 3),
+                        "server_cpu_s": round(server_cpu[-1], 2),
+                        "rss_mib": result["rss_mib"][f"round {r}"],
+                        "rss_settled_mib": settled[f"round {r}"],
+                    }
+                )
                 print(
                     f"round {r}: lever p95 {figures(clicks['lever'][-teams:]).get('p95')} s, submit p95 "
                     f"{figures(clicks['submit'][-teams:]).get('p95')} s, play {clicks['play'][-1]} s, "
@@ -221,6 +238,8 @@ def run(teams: int, rounds: int, browser_nice: int) -> dict:
             proc.kill()
     result["clicks_s"] = {name: figures(values) for name, values in clicks.items()}
     result["server_cpu_per_round_s"] = figures(server_cpu)
+    result["rss_settled_mib"] = settled
+    result["per_round"] = per_round
     result["team_clicks_s"] = figures(clicks["lever"] + clicks["submit"])
     result["clicks_unanswered"] = unanswered
     result["requests_outside_loopback"] = len(outside)

@@ -28,7 +28,16 @@ from model.events import EVENTS
 from viz import components as ui
 from viz import figures
 from viz.rooms import parts
-from viz.rooms.room import BASE, announce, code_from, join_url, team_run, team_runs, use_version
+from viz.rooms.room import (
+    BASE,
+    announce,
+    code_from,
+    join_url,
+    leading,
+    team_run,
+    team_runs,
+    use_version,
+)
 from viz.rooms.session import KEY_COOKIE, attempt, client, hub, remember, say, secret
 from viz.rooms.widgets import qr_svg
 from workshop import Console, WorkshopError
@@ -169,8 +178,9 @@ def RoundCard(console: Console, status: Status, refresh) -> None:
     r = status.deciding
 
     def play() -> None:
-        attempt(lambda: console.advance(expect_round=r), error)
-        refresh()
+        with leading():  # the console shows the round played before 30 team pages render it
+            attempt(lambda: console.advance(expect_round=r), error)
+            refresh()
 
     playing = solara.lab.use_task(play, dependencies=None)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -40,6 +41,35 @@ def announce() -> None:
         _changes.notify_all()
 
 
+# While a page of this process leads a change that every page shows (the console playing
+# a round), the other pages wait to look at the workshop until it has shown the change
+# itself, at most LEAD_SECONDS: the facilitator's click is answered first, then the team
+# pages render without the console's render in their way (one process, one core at a time).
+LEAD_SECONDS = 10.0
+_leaders = threading.Condition()
+_leading = [0]
+
+
+@contextmanager
+def leading() -> Iterator[None]:
+    """Hold the other pages of this process back while this block changes the workshop
+    and renders the change; wakes them when it ends."""
+    with _leaders:
+        _leading[0] += 1
+    try:
+        yield
+    finally:
+        with _leaders:
+            _leading[0] -= 1
+            _leaders.notify_all()
+        announce()
+
+
+def _after_leaders() -> None:
+    with _leaders:
+        _leaders.wait_for(lambda: _leading[0] == 0, LEAD_SECONDS)
+
+
 def use_version(read: Callable[[], int]) -> solara.Reactive[int]:
     """The workshop's version (``read()``), looked up every ``POLL_SECONDS`` in a thread of
     this page, and at once when a page of this process ``announce``s a change; the page
@@ -61,6 +91,7 @@ def use_version(read: Callable[[], int]) -> solara.Reactive[int]:
                 _changes.wait(POLL_SECONDS)
             if cancel.is_set():
                 return
+            _after_leaders()
             now = safe()
             if now != version.value:
                 version.set(now)
