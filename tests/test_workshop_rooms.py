@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import numpy as np
 import pytest
 from workshop_helpers import PLAN, SMALL, Clock, new_room, play, small_config
 
@@ -573,3 +574,41 @@ def test_a_seats_version_follows_what_the_team_sees_not_other_teams_decisions(tm
     hub.delete(created.code)
     with pytest.raises(NotFound):
         red.version()
+
+
+def test_a_teams_weeks_read_round_by_round_equal_them_read_whole_also_after_an_undo(tmp_path):
+    from workshop import records
+
+    hub, created, console, seats = new_room(tmp_path)
+    wid, cache = hub._id(created.code), {}
+
+    def both(name: str):
+        with hub.store.read() as db:
+            w = hub._row(db, wid)
+            team = hub._team(db, wid, name)
+            return records.record(db, w, team, cache), records.record(db, w, team)
+
+    for r in (1, 2, 3):
+        play(console, seats, [r], PLAN)
+        kept, whole = both("Red")
+        assert kept == whole and len(kept.weeks) == 1 + r * 4
+    console.undo(expect_round=3)
+    kept, whole = both("Red")
+    assert kept == whole and len(kept.weeks) == 1 + 2 * 4
+    if console.record("Red").pending_status == "submitted":
+        console.unlock("Red")
+    play(console, seats, [3], {3: {"Red": ({"employee_care": 0.9}, [])}})
+    kept, whole = both("Red")
+    assert kept == whole and kept.rounds[3].decision.levers == {"employee_care": 0.9}
+
+
+def test_weeks_extended_by_weeks_in_another_column_order_keep_their_own():
+    from workshop.firm import Weeks
+
+    a = Weeks(("x", "y"), np.array([[1.0, 2.0]]))
+    b = Weeks(("y", "x"), np.array([[4.0, 3.0], [6.0, 5.0]]))
+    both = a.extended(b)
+    assert both.names == ("x", "y") and both.series("x").tolist() == [1.0, 3.0, 5.0]
+    assert a.extended(Weeks(("x", "y"), np.empty((0, 2)))) is a
+    with pytest.raises(ValueError, match="other metrics"):
+        a.extended(Weeks(("x",), np.array([[1.0]])))

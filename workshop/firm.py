@@ -100,6 +100,17 @@ class Weeks(Sequence):
         ).reshape(len(rows), len(names))
         return cls(names, values)
 
+    def extended(self, more: Weeks) -> Weeks:
+        """These weeks followed by ``more`` (the same metrics, whatever their order)."""
+        if not len(more):
+            return self
+        if not len(self):
+            return more
+        if set(more.names) != set(self.names):
+            raise ValueError("weeks with other metrics cannot extend these")
+        columns = [more._index[n] for n in self.names]
+        return Weeks(self.names, np.vstack([self.values, more.values[:, columns]]))
+
     def series(self, metric: str) -> np.ndarray:
         """The weekly values of ``metric`` (NaN where undefined), week 0 first."""
         return self.values[:, self._index[metric]]

@@ -148,10 +148,17 @@ def status(db, w, now: float) -> Status:
     )
 
 
+def _weeks(db, tid: int, first: int) -> firm.Weeks:
+    """Team ``tid``'s stored weeks from week ``first`` on."""
+    rows = db.execute("SELECT metrics FROM weeks WHERE team_id = ? AND week >= ? ORDER BY week", (tid, first))
+    return firm.Weeks.of([json.loads(r["metrics"]) for r in rows])
+
+
 def record(db, w, team, cache: dict | None = None) -> TeamRecord:
     """A team's record: its rounds, weeks and pending decision. ``cache`` (team id ->
-    (digests, weeks)) keeps each team's weeks between reads: they are read and parsed
-    again only when its rounds' digests (one per round, of that round's weeks) change."""
+    (digests, weeks)) keeps each team's weeks between reads: when rounds were added
+    since (the digests read before, one per round of that round's weeks, still lead),
+    only the new rounds' weeks are read; after an undo, all of them."""
     tid = team["id"]
     decisions = {
         r["round"]: r for r in db.execute("SELECT * FROM decisions WHERE team_id = ? ORDER BY round", (tid,))
@@ -175,12 +182,14 @@ def record(db, w, team, cache: dict | None = None) -> TeamRecord:
     if kept is not None and kept[0] == key:
         weeks = kept[1]
     else:
-        weeks = firm.Weeks.of(
-            [
-                json.loads(r["metrics"])
-                for r in db.execute("SELECT metrics FROM weeks WHERE team_id = ? ORDER BY week", (tid,))
-            ]
-        )
+        # rounds played since the last read: read only their weeks (week numbers run 0, 1, ...)
+        grown = kept is not None and key[: len(kept[0])] == kept[0]
+        weeks = _weeks(db, tid, len(kept[1]) if grown else 0)
+        if grown:
+            try:
+                weeks = kept[1].extended(weeks)
+            except ValueError:  # other metrics than before: read them all
+                weeks = _weeks(db, tid, 0)
         if cache is not None:
             cache[tid] = (key, weeks)
     pending = decisions.get(w["rounds_done"] + 1)
