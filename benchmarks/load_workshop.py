@@ -17,8 +17,9 @@ Reported: the click times (median, 95th percentile, max; target: 95th percentile
 0.3 s), the console's clicks, the server's CPU time from the play click until every team
 page shows the round (the rest of that wait is the browsers' own rendering), and the
 server's resident memory after each round, at once and settled (a trim interval later,
-while the teams read their results; target: flat). The browsers share the machine's cores with the server (on the day they run on the
-participants' devices); ``--browser-nice 10`` runs them at a lower CPU priority.
+while the teams read their results; target: flat). The browsers share the machine's
+cores with the server (on the day they run on the participants' devices);
+``--browser-nice 10`` runs them at a lower CPU priority.
 
     python benchmarks/load_workshop.py [--teams 30] [--rounds 12] [--browser-nice 10] [--json FILE]
 """

@@ -27,7 +27,7 @@ from plotly.subplots import make_subplots
 from model.metrics import METRICS
 from model.params import SPECS
 from workshop import decisions as dec
-from workshop.scorecard import MEASURES
+from workshop.scorecard import MEASURES, per_year
 
 PALETTE = qualitative.Dark24 + qualitative.Light24
 TRAJECTORIES = (  # (metric, title, how to show a value)
@@ -499,8 +499,8 @@ def _fmt(value, kind: str) -> str:
         return f"{value:,.0f}"
     if kind == "share":
         return f"{value:.2f}"
-    if kind == "per year":  # a yearly rate, as the console shows it
-        return f"{100 * value:.0f}%/yr"
+    if kind == "per year":
+        return per_year(value)
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
 
 

@@ -380,7 +380,7 @@ def apply(model, decision: Decision, facts: Facts, prices: Prices) -> float:
 
 def describe(decision: Decision) -> str:
     """One line in words for tables and reports, e.g.
-    ``Freedom to fix problems 0.8; Culture programme (sales, service); Layoffs (10%)``."""
+    ``Freedom to fix problems 0.8; Culture programme (sales, service); Layoffs (10% of staff)``."""
     parts = [f"{lever_words(k)} {v:g}" for k, v in decision.levers.items()]
     for a in decision.actions:
         parts.append(f"{ACTIONS[a['action']].label} ({_option_words(_options(a))})")

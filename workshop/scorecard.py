@@ -47,6 +47,11 @@ MEASURES: dict[str, Measure] = {
 DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(MEASURES, 1.0)
 
 
+def per_year(rate: float) -> str:
+    """A yearly rate (employee turnover) as the pages and the debrief show it: ``22%/yr``."""
+    return f"{100 * rate:.0f}%/yr"
+
+
 def kpis(columns: Mapping[str, Sequence[float]]) -> dict[str, float]:
     """The measures of one firm from its weekly metrics so far (week 0 first)."""
     out = {name: float(columns[m.metric][-1]) for name, m in MEASURES.items()}

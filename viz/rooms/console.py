@@ -38,7 +38,7 @@ from viz.rooms.room import (
     team_runs,
     use_version,
 )
-from viz.rooms.session import KEY_COOKIE, attempt, client, hub, remember, say, secret
+from viz.rooms.session import KEY_COOKIE, attempt, client, hub, opened, remember, secret
 from viz.rooms.widgets import qr_svg
 from workshop import Console, WorkshopError
 from workshop.access import normalise_code, show_code
@@ -54,12 +54,7 @@ TURNOVER = MEASURES["employee_turnover"].metric
 
 def open_console(code: str, key: str | None) -> tuple[Console | None, str | None]:
     """The console for ``code`` with ``key``, or None and why not (None without a key)."""
-    if not key:
-        return None, None
-    try:
-        return hub().facilitator(code, key, client()), None
-    except WorkshopError as exc:
-        return None, say(exc)
+    return opened(lambda: hub().facilitator(code, key, client())) if key else (None, None)
 
 
 @solara.component
@@ -106,18 +101,13 @@ def KeyForm(code: str, problem: str | None) -> None:
 @solara.component
 def ConsoleView(console: Console) -> None:
     version = use_version(console.version)
-    state = solara.use_memo(lambda: _read_or_why(console), [version.value])
-    if version.value < 0 or isinstance(state, str):
-        solara.Error(state if isinstance(state, str) else "This workshop has been deleted.")
+    state, why = solara.use_memo(
+        lambda: opened(lambda: (console.status(), console.report())), [version.value]
+    )
+    if version.value < 0 or why:
+        solara.Error(why or "This workshop has been deleted.")
         return
     ConsoleBody(console, version, *state)
-
-
-def _read_or_why(console: Console):
-    try:
-        return console.status(), console.report()
-    except WorkshopError as exc:
-        return say(exc)
 
 
 @solara.component

@@ -18,7 +18,7 @@ from viz.charts import CHARTS, KPIS, kpi_delta, kpi_value
 from viz.rooms.room import TeamRun, narrow
 from viz.rooms.widgets import Countdown
 from workshop import decisions as dec
-from workshop.scorecard import MEASURES, Standing
+from workshop.scorecard import MEASURES, Standing, per_year
 from workshop.views import Status, TeamRecord
 
 # The dashboard's time-series charts, in its order: what a team's firm is drawn with.
@@ -124,7 +124,7 @@ def measure_text(measure: str, value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if measure == "employee_turnover":
-        return f"{100 * value:.0f}%/yr"
+        return per_year(value)
     if measure == "customer_focus":
         return f"{value:.2f}"
     if measure == "cumulative_profit":

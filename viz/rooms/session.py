@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+from collections.abc import Callable
 
 import solara
 import solara.lab
@@ -103,6 +104,15 @@ def say(exc: Exception) -> str:
     text = str(exc).strip() or "That did not work."
     text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def opened[T](make: Callable[[], T]) -> tuple[T | None, str | None]:
+    """``make()`` (a role in a workshop, or what a page reads through it) and None, or None
+    and the workshop's refusal as one sentence."""
+    try:
+        return make(), None
+    except WorkshopError as exc:
+        return None, say(exc)
 
 
 def attempt(action, error: solara.Reactive[str | None]):

@@ -23,7 +23,7 @@ from viz import figures
 from viz.lab import InputError, check_lever, lever_label
 from viz.rooms import parts
 from viz.rooms.room import BASE, announce, code_from, join_url, team_run, use_version
-from viz.rooms.session import TEAM_COOKIE, attempt, client, hub, remember, say, secret
+from viz.rooms.session import TEAM_COOKIE, attempt, client, hub, opened, remember, say, secret
 from viz.rooms.widgets import BrowserHooks
 from workshop import Seat, WorkshopError
 from workshop import decisions as dec
@@ -34,12 +34,7 @@ LAYOFF_DEFAULT = 0.1
 
 def open_seat(code: str, token: str | None) -> tuple[Seat | None, str | None]:
     """The team's seat from its token, or None and why not (None without a token)."""
-    if not token:
-        return None, None
-    try:
-        return hub().rejoin(code, token, client()), None
-    except WorkshopError as exc:
-        return None, say(exc)
+    return opened(lambda: hub().rejoin(code, token, client())) if token else (None, None)
 
 
 @solara.component
@@ -112,18 +107,12 @@ def read(seat: Seat):
 @solara.component
 def TeamView(seat: Seat, token: str) -> None:
     version = use_version(seat.version)
-    state = solara.use_memo(lambda: _read_or_why(seat), [version.value])
-    if version.value < 0 or isinstance(state, str):
-        solara.Error(state if isinstance(state, str) else "This workshop has been deleted.")
+    # the facilitator may have removed the team, or deleted the workshop
+    state, why = solara.use_memo(lambda: opened(lambda: read(seat)), [version.value])
+    if version.value < 0 or why:
+        solara.Error(why or "This workshop has been deleted.")
         return
     TeamBody(seat, token, version, *state)
-
-
-def _read_or_why(seat: Seat):
-    try:
-        return read(seat)
-    except WorkshopError as exc:  # the facilitator removed the team, or deleted the workshop
-        return say(exc)
 
 
 @solara.component

@@ -9,15 +9,12 @@ import solara
 
 from viz.rooms import parts
 from viz.rooms.room import BASE, code_from, use_version
-from viz.rooms.session import client, hub, say
-from workshop import Observer, WorkshopError
+from viz.rooms.session import client, hub, opened
+from workshop import Observer
 
 
 def open_observer(code: str) -> tuple[Observer | None, str | None]:
-    try:
-        return hub().observe(code, client()), None
-    except WorkshopError as exc:
-        return None, say(exc)
+    return opened(lambda: hub().observe(code, client()))
 
 
 @solara.component
@@ -37,9 +34,11 @@ def WatchPage() -> None:
 @solara.component
 def Watch(observer: Observer) -> None:
     version = use_version(observer.version)
-    state = solara.use_memo(lambda: _read(observer), [version.value])
-    if version.value < 0 or isinstance(state, str):
-        solara.Error(state if isinstance(state, str) else "This workshop has been deleted.")
+    state, why = solara.use_memo(
+        lambda: opened(lambda: (observer.status(), observer.leaderboard())), [version.value]
+    )
+    if version.value < 0 or why:
+        solara.Error(why or "This workshop has been deleted.")
         return
     status, board = state
     rows = "".join(
@@ -64,10 +63,3 @@ def Watch(observer: Observer) -> None:
                 parts.html_block(parts.leaderboard_table(board))
             else:
                 solara.Text("The facilitator has not revealed the leaderboard yet.")
-
-
-def _read(observer: Observer):
-    try:
-        return observer.status(), observer.leaderboard()
-    except WorkshopError as exc:
-        return say(exc)
